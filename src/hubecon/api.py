@@ -1,0 +1,392 @@
+"""The Python API: `hubecon.open()` and one method per CLI command, each returning a pandas DataFrame.
+
+The CLI only parses arguments and renders what these methods return, so the
+two can never disagree. Every result carries its JSON envelope (command,
+params, data, n) in `DataFrame.attrs["envelope"]`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+
+import ibis
+import pandas as pd
+import platformdirs
+
+from hubecon import __version__
+from hubecon.enrich.facts import Enriched, enrich
+from hubecon.enrich.registry import INDIVIDUALS, VARIANTS, Registry, country_label, load_registry
+from hubecon.errors import HubeconError
+from hubecon.metrics.shares import ATTRIBUTIONS, COHORTS, EXCLUSIONS, GROUPINGS, Window, credited_downloads, share_rows
+from hubecon.present.output import plain, result, to_csv, to_json
+from hubecon.sources import embedded
+from hubecon.sources.hub_stats import read_hub_stats
+from hubecon.sources.models_table import read_models_table
+from hubecon.store.schema import SCOPES
+from hubecon.store.store import CATALOGUE, DataDescription, Store, add_snapshot, create_store
+
+ROLLING_WINDOW = pd.Timedelta(days=30)
+SAMPLE_NOTE = "a curated sample, not the whole Hub: not comparable to whole-Hub figures such as the study's"
+REPORT_TOP = 20
+
+
+def default_store_path() -> Path:
+    return Path(platformdirs.user_data_dir("hubecon")) / "store"
+
+
+def open(store: Path | str | None = None, *, registry: Path | str | None = None, embedded: bool = False, create: bool = False) -> "Hubecon":  # noqa: A001
+    """Open hubecon's data the way the CLI finds it.
+
+    The store is the argument, else $HUBECON_STORE, else the user data dir if
+    a store is there, else the embedded sample; `embedded=True` forces the
+    embedded sample; `create=True` makes an empty store where none exists
+    (for importing). The registry override is the argument, else
+    $HUBECON_REGISTRY.
+    """
+    registry = registry if registry is not None else os.environ.get("HUBECON_REGISTRY") or None
+    loaded_registry = load_registry(registry)
+    if embedded:
+        return Hubecon.embedded(loaded_registry)
+    location = store if store is not None else os.environ.get("HUBECON_STORE") or None
+    if location is None and (default_store_path() / CATALOGUE).exists():
+        location = default_store_path()
+    if location is None:
+        return Hubecon.embedded(loaded_registry)
+    if create and not (Path(location) / CATALOGUE).exists():
+        create_store(Path(location))
+    return Hubecon(Store.open(location), loaded_registry, store_path=Path(location))
+
+
+def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise HubeconError(f"--{name}: '{value}' is not one of {', '.join(choices)}")
+
+
+class Hubecon:
+    def __init__(self, store: Store, registry: Registry, store_path: Path | None = None):
+        self.store = store
+        self.registry = registry
+        self.store_path = store_path
+
+    @classmethod
+    def embedded(cls, registry: Registry | None = None) -> "Hubecon":
+        store = Store.in_memory(embedded.load_batches(), DataDescription("embedded", "the package's embedded sample"), embedded.manifests())
+        return cls(store, registry or load_registry())
+
+    # -- shared plumbing ------------------------------------------------------------------------
+
+    @cached_property
+    def enriched(self) -> Enriched:
+        return enrich(self.store)
+
+    @cached_property
+    def _catalogue(self) -> pd.DataFrame:
+        return self.store.snapshots()
+
+    def snapshot(self, selector: str | None = None) -> pd.Series:
+        """The snapshot a single-snapshot analysis uses: an id, a date (latest taken by its end), or `latest`.
+
+        Default: the embedded listing on embedded data; in a store the latest
+        `full` snapshot, else the latest.
+        """
+        catalogue = self._catalogue
+        if catalogue.empty:
+            raise HubeconError(f"{self.store.description.location}: the store has no snapshots yet; add one with `hubecon import`")
+        if selector is None:
+            if self.store.description.kind == "embedded":
+                selector = embedded.DEFAULT_SNAPSHOT
+            else:
+                full = catalogue[catalogue["scope"] == "full"]
+                return (full if len(full) else catalogue).iloc[-1]
+        if selector == "latest":
+            return catalogue.iloc[-1]
+        by_id = catalogue[catalogue["snapshot_id"] == selector]
+        if len(by_id):
+            return by_id.iloc[0]
+        try:
+            day_end = pd.Timestamp(selector, tz="UTC").normalize() + pd.Timedelta(days=1)
+        except ValueError:
+            day_end = None
+        if day_end is not None:
+            taken = catalogue[catalogue["taken_at"] < day_end]
+            if len(taken):
+                return taken.iloc[-1]
+            raise HubeconError(f"--snapshot {selector}: no snapshot was taken on or before that date")
+        raise HubeconError(f"--snapshot: no snapshot '{selector}'; known: {', '.join(catalogue['snapshot_id'])}, or a date, or 'latest'")
+
+    def data_info(self, snapshot: pd.Series) -> dict:
+        note = []
+        if snapshot["scope"] == "sample":
+            manifest = self.store.manifests.get(snapshot["snapshot_id"], {})
+            note.append(f"{manifest.get('selection', 'a selection of models')}; {SAMPLE_NOTE}")
+        if self.store.description.kind == "embedded":
+            note.append("embedded data (no store found: see `hubecon import`)")
+        return {
+            "source": snapshot["source"],
+            "scope": snapshot["scope"],
+            "as_of": plain(snapshot["taken_at"]),
+            "measure": "downloads_30d (the Hub's rolling 30-day count at the snapshot)",
+            "synthetic": False,
+            "note": "; ".join(note),
+            "snapshot_id": snapshot["snapshot_id"],
+        }
+
+    def _window(self, snapshot: pd.Series) -> Window:
+        taken_at = pd.Timestamp(snapshot["taken_at"])
+        return Window(taken_at - ROLLING_WINDOW, taken_at)
+
+    def _downloads(self, snapshot: pd.Series) -> ibis.Table:
+        """D(m, W) for a single snapshot: its 30-day counts (DESIGN.md §3)."""
+        observations = self.store.table("observations")
+        observations = observations.filter(observations.snapshot_id == snapshot["snapshot_id"])
+        return observations.select("model_id", downloads=observations.downloads_30d.cast("float64"))
+
+    @cached_property
+    def _fact_tables(self) -> tuple[ibis.Table, ibis.Table]:
+        facts = self.enriched.facts[["model_id", "namespace", "created_at", "created_known", "test_repo", "gguf"]]
+        credit = self.enriched.credit[["model_id", "root_id", "root_namespace", "fraction"]]
+        return ibis.memtable(facts), ibis.memtable(credit)
+
+    def _credited(self, snapshot: pd.Series, *, attribution: str, cohort: str, exclude: tuple[str, ...], registry_variant: str) -> ibis.Table:
+        facts, credit = self._fact_tables
+        attribution_table = ibis.memtable(self.registry.attribution(registry_variant))
+        return credited_downloads(
+            self._downloads(snapshot),
+            facts,
+            credit,
+            attribution_table,
+            attribution=attribution,
+            cohort=cohort,
+            window=self._window(snapshot),
+            exclude=exclude,
+        )
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def share(
+        self,
+        by: str = "country",
+        attribution: str = "uploader",
+        cohort: str = "all",
+        top: int | None = None,
+        exclude: tuple[str, ...] | list[str] = (),
+        snapshot: str | None = None,
+        registry_variant: str = "primary",
+    ) -> pd.DataFrame:
+        """Download shares by country, developer type, developer or model (DESIGN.md §3, Share tables)."""
+        check_choice("by", by, GROUPINGS)
+        check_choice("attribution", attribution, ATTRIBUTIONS)
+        check_choice("cohort", cohort, COHORTS)
+        check_choice("registry-variant", registry_variant, VARIANTS)
+        for item in exclude:
+            check_choice("exclude", item, EXCLUSIONS)
+        if top is not None and top < 1:
+            raise HubeconError(f"--top: must be at least 1, not {top}")
+        chosen = self.snapshot(snapshot)
+        exclude = tuple(sorted(set(exclude)))
+        rows = self._credited(chosen, attribution=attribution, cohort=cohort, exclude=exclude, registry_variant=registry_variant)
+        table, n = share_rows(self.store.con, rows, by=by, top=top)
+        window = self._window(chosen)
+        params = {
+            "by": by,
+            "attribution": attribution,
+            "cohort": cohort,
+            "top": top,
+            "exclude": list(exclude),
+            "snapshot": chosen["snapshot_id"],
+            "registry_variant": registry_variant,
+            "registry_sha256": self.registry.sha256,
+        }
+        return result(
+            table,
+            command="share",
+            params=params,
+            data=self.data_info(chosen),
+            n=n,
+            window={"start": plain(window.start), "end": plain(window.end), "period": "single 30-day window"},
+        )
+
+    def registry_coverage(self, snapshot: str | None = None, registry_variant: str = "primary") -> pd.DataFrame:
+        """How much of each snapshot's downloads the registry attributes, under both attributions."""
+        chosen = [self.snapshot(snapshot)] if snapshot else [row for _, row in self._catalogue.iterrows()]
+        rows = []
+        for snap in chosen:
+            for attribution in ATTRIBUTIONS:
+                credited = self._credited(snap, attribution=attribution, cohort="all", exclude=(), registry_variant=registry_variant)
+                totals = self.store.con.execute(
+                    credited.aggregate(
+                        downloads=credited.downloads.sum(),
+                        attributed_downloads=credited.downloads.sum(where=credited.developer_type.notnull()),
+                        namespaces=credited.namespace.nunique(where=credited.downloads > 0),
+                        namespaces_attributed=credited.namespace.nunique(where=(credited.downloads > 0) & credited.developer_type.notnull()),
+                    )
+                ).iloc[0]
+                rows.append(
+                    {
+                        "snapshot_id": snap["snapshot_id"],
+                        "attribution": attribution,
+                        "downloads": float(totals["downloads"]),
+                        "attributed_downloads": float(totals["attributed_downloads"] or 0.0),
+                        "share_attributed": float((totals["attributed_downloads"] or 0.0) / totals["downloads"]) if totals["downloads"] else 0.0,
+                        "namespaces": int(totals["namespaces"]),
+                        "namespaces_attributed": int(totals["namespaces_attributed"]),
+                    }
+                )
+        primary = chosen[-1] if snapshot else self.snapshot(None)
+        return result(
+            pd.DataFrame(rows),
+            command="registry coverage",
+            params={"snapshot": snapshot, "registry_variant": registry_variant, "registry_sha256": self.registry.sha256},
+            data=self.data_info(primary),
+            n={"registry_rows": len(self.registry.entries)},
+            registry_files=[str(path) for path in self.registry.sources],
+        )
+
+    def registry_show(self, namespace: str) -> pd.DataFrame:
+        """The registry's entry for one namespace, and the other namespaces of the same developer."""
+        entries = self.registry.entries
+        row = entries[entries["namespace"] == namespace]
+        if row.empty:
+            folded = entries[entries["namespace"].str.lower() == namespace.lower()]
+            hint = f" (did you mean '{folded['namespace'].iloc[0]}'?)" if len(folded) else ""
+            raise HubeconError(f"namespace '{namespace}' is not in the registry: it is unattributed{hint}")
+        entry = row.iloc[0]
+        siblings = entries[(entries["developer"] == entry["developer"]) & (entries["type"] != "individual")]["namespace"].tolist()
+        fields = entry.drop(labels=["line"]).to_dict()
+        fields["country_name"] = country_label(entry["country"]) if entry["country"] else ("" if entry["type"] != "individual" else country_label(INDIVIDUALS))
+        fields["developer_namespaces"] = ", ".join(siblings)
+        table = pd.DataFrame({"field": list(fields), "value": [str(value) for value in fields.values()]})
+        return result(table, command="registry show", params={"namespace": namespace, "registry_sha256": self.registry.sha256}, data={}, n={})
+
+    def lineage(self, model_id: str) -> pd.DataFrame:
+        """Ancestors to the roots, descendants in the data, and the origin credit per developer and country."""
+        graph = self.enriched.graph
+        facts = self.enriched.facts
+        known = model_id in set(facts["model_id"]) or model_id in graph.children
+        if not known:
+            raise HubeconError(f"model '{model_id}' is not in the data (neither a model nor a named parent)")
+        credit = graph.credit([model_id]).assign(namespace=lambda frame: frame["root_id"].str.split("/").str[0])
+        attribution = self.registry.attribution()
+        credit = credit.merge(attribution, on="namespace", how="left")
+        credit["developer"] = credit["developer"].fillna("_unattributed")
+        credit["country"] = credit["country"].fillna("_unattributed")
+        credit["developer_type"] = credit["developer_type"].fillna("_unattributed")
+        credit = credit.sort_values(["fraction", "root_id"], ascending=[False, True])[["root_id", "namespace", "developer", "country", "developer_type", "fraction"]]
+        by_developer = credit.groupby("developer", as_index=False)["fraction"].sum().sort_values("fraction", ascending=False)
+        by_country = credit.groupby("country", as_index=False)["fraction"].sum().sort_values("fraction", ascending=False)
+        model_row = facts[facts["model_id"] == model_id]
+        return result(
+            credit,
+            command="lineage",
+            params={"model_id": model_id, "registry_sha256": self.registry.sha256},
+            data={"source": self.store.description.location, "note": "lineage from every snapshot in the data"},
+            n={"ancestors": int(graph.ancestors(model_id)["parent_id"].nunique()), "descendants": int(graph.descendants(model_id)["child_id"].nunique())},
+            model=plain(model_row.drop(columns=["created_at"]).to_dict(orient="records")[0]) if len(model_row) else None,
+            ancestors=plain(graph.ancestors(model_id)),
+            descendants=plain(graph.descendants(model_id)),
+            credit_by_developer=plain(by_developer),
+            credit_by_country=plain(by_country),
+            dropped_edges=plain(graph.dropped[(graph.dropped["child_id"] == model_id) | (graph.dropped["parent_id"] == model_id)]),
+        )
+
+    def info(self) -> pd.DataFrame:
+        """The store's snapshots with their total 30-day downloads, and the registry's coverage."""
+        observations = self.store.table("observations")
+        totals = self.store.con.execute(observations.group_by("snapshot_id").agg(total_downloads=observations.downloads_30d.sum()))
+        table = self._catalogue.merge(totals, on="snapshot_id", how="left")[["snapshot_id", "taken_at", "source", "scope", "n_models", "total_downloads"]]
+        coverage = self.registry_coverage()
+        return result(
+            table,
+            command="info",
+            params={},
+            data={"source": self.store.description.location, "kind": self.store.description.kind},
+            n={"snapshots": len(table), "registry_rows": len(self.registry.entries)},
+            registry={"files": [str(path) for path in self.registry.sources], "sha256": self.registry.sha256, "coverage": plain(coverage)},
+        )
+
+    def report(self, out: Path | str = "hubecon-report", snapshot: str | None = None) -> dict[str, pd.DataFrame]:
+        """Write the headline tables (CSV + JSON each) and manifest.json into `out`; return the tables by name."""
+        out = Path(out)
+        tables: dict[str, pd.DataFrame] = {}
+        for cohort in COHORTS:
+            for by in GROUPINGS:
+                for attribution in ATTRIBUTIONS:
+                    top = REPORT_TOP if by in ("developer", "model") else None
+                    tables[f"share_{by}_{attribution}_{cohort}"] = self.share(by=by, attribution=attribution, cohort=cohort, top=top, snapshot=snapshot)
+        tables["registry_coverage"] = self.registry_coverage(snapshot=self.snapshot(snapshot)["snapshot_id"])
+        (out / "tables").mkdir(parents=True, exist_ok=True)
+        for name, table in tables.items():
+            write_text_atomically(out / "tables" / f"{name}.csv", to_csv(table))
+            write_text_atomically(out / "tables" / f"{name}.json", to_json(table) + "\n")
+        write_text_atomically(out / "manifest.json", json.dumps(plain(self._manifest(snapshot, tables)), indent=2) + "\n")
+        return tables
+
+    def _manifest(self, snapshot: str | None, tables: dict[str, pd.DataFrame]) -> dict:
+        inputs = []
+        for _, row in self._catalogue.iterrows():
+            manifest = self.store.manifests.get(row["snapshot_id"], {})
+            inputs.append(
+                {
+                    "snapshot_id": row["snapshot_id"],
+                    "source": row["source"],
+                    "scope": row["scope"],
+                    "taken_at": row["taken_at"],
+                    "n_models": row["n_models"],
+                    "sha256": row["sha256"],
+                    "licence": manifest.get("licence"),
+                    "source_url": manifest.get("source_url"),
+                }
+            )
+        return {
+            "hubecon_version": __version__,
+            "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "data": self.data_info(self.snapshot(snapshot)),
+            "store": {"kind": self.store.description.kind, "location": self.store.description.location},
+            "inputs": inputs,
+            "registry": {"files": [str(path) for path in self.registry.sources], "sha256": self.registry.sha256},
+            "parameters": {"snapshot": self.snapshot(snapshot)["snapshot_id"], "top": REPORT_TOP},
+            "seeds": {},
+            "tables": {name: table.attrs["envelope"]["params"] for name, table in tables.items()},
+        }
+
+    # -- writing a store ---------------------------------------------------------------------------
+
+    def _writable_store(self) -> Path:
+        if self.store_path is None:
+            raise HubeconError("no store to write to: give --store DIR or set HUBECON_STORE")
+        return self.store_path
+
+    def import_listing(self, path: Path | str, taken_at: str, scope: str = "sample") -> pd.DataFrame:
+        """Add a Hub listing (CSV or Parquet of `list_models` rows) as a snapshot taken at `taken_at`."""
+        check_choice("scope", scope, SCOPES)
+        batch = read_models_table(Path(path), taken_at=parse_when(taken_at), scope=scope, source=f"listing:{Path(path).name}")
+        return self._stored(add_snapshot(self._writable_store(), batch), "import listing", {"file": str(path), "taken_at": taken_at, "scope": scope})
+
+    def import_hub_stats(self, path: Path | str, taken_at: str | None = None, scope: str = "full") -> pd.DataFrame:
+        """Add a hub-stats `models.parquet` (date from `taken_at` or the file name)."""
+        check_choice("scope", scope, SCOPES)
+        batch = read_hub_stats(Path(path), taken_at=parse_when(taken_at) if taken_at else None, scope=scope)
+        return self._stored(add_snapshot(self._writable_store(), batch), "import hub-stats", {"file": str(path), "taken_at": taken_at, "scope": scope})
+
+    def _stored(self, snapshot_id: str, command: str, params: dict) -> pd.DataFrame:
+        reopened = Store.open(self._writable_store())
+        row = reopened.snapshots().set_index("snapshot_id").loc[[snapshot_id]].reset_index()
+        return result(row, command=command, params=params, data={"source": str(self.store_path), "kind": "store"}, n={"models": int(row["n_models"].iloc[0])})
+
+
+def parse_when(text: str) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(text)
+    except ValueError:
+        raise HubeconError(f"--taken-at: '{text}' is not a date or date-time (e.g. 2026-04-27 or 2026-04-27T22:08:30Z)") from None
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)

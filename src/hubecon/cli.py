@@ -1,0 +1,194 @@
+"""The `hubecon` command: parses arguments, calls the Python API, renders what it returns. Nothing else."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+import hubecon
+from hubecon.api import default_store_path
+from hubecon.errors import HubeconError
+from hubecon.metrics.shares import EXCLUSIONS
+from hubecon.present.output import FORMATS, data_line, render
+
+app = typer.Typer(
+    help="Who holds power in the open-model economy: download shares, lineage and registry coverage from Hugging Face Hub data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+registry_app = typer.Typer(help="The developer registry: who is behind each namespace.", no_args_is_help=True)
+import_app = typer.Typer(help="Add snapshots to a store (create it if needed).", no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+app.add_typer(import_app, name="import")
+
+ENGINES = ("duckdb",)
+
+
+class Settings:
+    store: Optional[Path] = None
+    registry: Optional[Path] = None
+    snapshot: Optional[str] = None
+
+
+settings = Settings()
+FormatOption = Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")]
+SnapshotOption = Annotated[
+    Optional[str], typer.Option("--snapshot", help="Snapshot to analyse: an id, a date (YYYY-MM-DD: the latest taken by then) or 'latest'.")
+]
+
+
+def console() -> Console:
+    # Piped output keeps whole rows on one line rather than wrapping at 80 columns.
+    return Console(width=None if sys.stdout.isatty() else 200, soft_wrap=False)
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise HubeconError(f"--format: '{fmt}' is not one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def session(embedded: bool = False) -> hubecon.Hubecon:
+    return hubecon.open(settings.store, registry=settings.registry, embedded=embedded)
+
+
+@app.callback()
+def global_options(
+    store: Annotated[
+        Optional[Path],
+        typer.Option(envvar="HUBECON_STORE", help="Store folder (default: the user data dir; with no store, read-only commands use the embedded sample)."),
+    ] = None,
+    registry: Annotated[Optional[Path], typer.Option(envvar="HUBECON_REGISTRY", help="Registry override CSV: its rows add to or replace the package's.")] = None,
+    engine: Annotated[str, typer.Option(help="Query engine for the metrics: duckdb (embedded).")] = "duckdb",
+    snapshot: SnapshotOption = None,
+) -> None:
+    if engine not in ENGINES:
+        raise HubeconError(f"--engine: '{engine}' is not available in this version; choose one of {', '.join(ENGINES)}")
+    settings.store, settings.registry, settings.snapshot = store, registry, snapshot
+
+
+@app.command()
+def share(
+    by: Annotated[str, typer.Option(help="Group by: country, type, developer or model.")] = "country",
+    attribution: Annotated[str, typer.Option(help="uploader (a repo's namespace) or origin (the developers of its root models).")] = "uploader",
+    cohort: Annotated[str, typer.Option(help="all downloads, or new: only downloads in a model's first 365 days.")] = "all",
+    top: Annotated[Optional[int], typer.Option(help="Keep the top N rows; the rest form the _other row.")] = None,
+    exclude: Annotated[list[str], typer.Option(help=f"Leave out of the universe (repeatable): {', '.join(EXCLUSIONS)}.")] = [],  # noqa: B006
+    registry_variant: Annotated[str, typer.Option(help="primary, or alternative: contested registry rows take their alternative.")] = "primary",
+    snapshot: SnapshotOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Download shares by developer country, type, developer or model; rows sum to 1."""
+    check_format(fmt)
+    frame = session().share(
+        by=by, attribution=attribution, cohort=cohort, top=top, exclude=tuple(exclude), snapshot=snapshot or settings.snapshot, registry_variant=registry_variant
+    )
+    render(frame, fmt, console(), title=f"Share of downloads by {by} ({attribution} attribution, {cohort} cohort)")
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option(help="Folder for tables/*.csv|json and manifest.json.")] = Path("hubecon-report"),
+    snapshot: SnapshotOption = None,
+) -> None:
+    """The headline tables: shares by country, type, top developers and models, both attributions, all and new models."""
+    out_console = console()
+    err = Console(stderr=True)
+    with err.status("Computing the headline tables…"):
+        tables = session().report(out, snapshot=snapshot or settings.snapshot)
+    first = next(iter(tables.values()))
+    out_console.print(escape(data_line(first.attrs["envelope"]["data"])), soft_wrap=True)
+    for name, table in tables.items():
+        params = table.attrs["envelope"]["params"]
+        title = name if "by" not in params else f"Share by {params['by']} — {params['attribution']} attribution, {params['cohort']} cohort"
+        out_console.print(escape(title), style="bold")
+        render_plain = table.copy()
+        render_plain.attrs = {}
+        render(render_plain, "table", out_console)
+    err.print(f"Wrote {len(tables)} tables (CSV + JSON) and manifest.json to {escape(str(out))}")
+
+
+@app.command()
+def lineage(model_id: Annotated[str, typer.Argument(help="A model id, e.g. Qwen/Qwen2.5-7B-Instruct.")], fmt: FormatOption = "table") -> None:
+    """A model's ancestors to its root(s), its descendants in the data, and its origin credit."""
+    check_format(fmt)
+    frame = session().lineage(model_id)
+    if fmt != "table":
+        render(frame, fmt, console(), title=f"Origin credit of {model_id}")
+        return
+    out = console()
+    envelope = frame.attrs["envelope"]
+    for key, title in (("ancestors", "Ancestors (depth 1 = parents)"), ("descendants", "Descendants in the data")):
+        edges = pd.DataFrame(envelope[key], columns=["depth", "child_id", "parent_id", "relation"])
+        render(edges, "table", out, title=f"{title}: {len(edges)} edges")
+    render(frame, "table", out, title="Origin credit per root model")
+    for key, title in (("credit_by_developer", "Credit by developer"), ("credit_by_country", "Credit by country")):
+        render(pd.DataFrame(envelope[key]), "table", out, title=title)
+
+
+@app.command()
+def info(fmt: FormatOption = "table") -> None:
+    """The store's snapshots and the registry's coverage."""
+    check_format(fmt)
+    frame = session().info()
+    render(frame, fmt, console(), title="Snapshots")
+    if fmt in ("table", "md"):
+        render(pd.DataFrame(frame.attrs["envelope"]["registry"]["coverage"]), fmt, console(), title="Registry coverage (share of downloads attributed)")
+
+
+@registry_app.command("coverage")
+def registry_coverage(snapshot: SnapshotOption = None, fmt: FormatOption = "table") -> None:
+    """How much of each snapshot's downloads the registry attributes, under both attributions."""
+    check_format(fmt)
+    render(session().registry_coverage(snapshot=snapshot or settings.snapshot), fmt, console(), title="Registry coverage")
+
+
+@registry_app.command("show")
+def registry_show(namespace: Annotated[str, typer.Argument(help="A Hub namespace, e.g. Qwen.")], fmt: FormatOption = "table") -> None:
+    """One namespace's registry entry, with its evidence."""
+    check_format(fmt)
+    render(session().registry_show(namespace), fmt, console(), title=f"Registry: {namespace}")
+
+
+@import_app.command("listing")
+def import_listing(
+    file: Annotated[Path, typer.Argument(help="CSV or Parquet of Hub models (model_id, downloads, … columns found by name).")],
+    taken_at: Annotated[str, typer.Option(help="When the listing was taken (UTC date or date-time).")],
+    scope: Annotated[str, typer.Option(help="sample (a curated subset), full or filtered.")] = "sample",
+    fmt: FormatOption = "table",
+) -> None:
+    """Add a Hub listing to the store as one snapshot."""
+    check_format(fmt)
+    render(session_for_writing().import_listing(file, taken_at=taken_at, scope=scope), fmt, console(), title="Stored snapshot")
+
+
+@import_app.command("hub-stats")
+def import_hub_stats(
+    file: Annotated[Path, typer.Argument(help="A hub-stats models.parquet (date from --taken-at or the file name).")],
+    taken_at: Annotated[Optional[str], typer.Option(help="When the dump was taken (UTC), if the file name has no date.")] = None,
+    scope: Annotated[str, typer.Option(help="full (the whole listing), filtered or sample.")] = "full",
+    fmt: FormatOption = "table",
+) -> None:
+    """Add a hub-stats models.parquet to the store as one snapshot."""
+    check_format(fmt)
+    render(session_for_writing().import_hub_stats(file, taken_at=taken_at, scope=scope), fmt, console(), title="Stored snapshot")
+
+
+def session_for_writing() -> hubecon.Hubecon:
+    """A session on the store to write to, created empty if it does not exist yet."""
+    return hubecon.open(settings.store or default_store_path(), registry=settings.registry, create=True)
+
+
+def main() -> None:
+    try:
+        app()
+    except HubeconError as exc:
+        Console(stderr=True, soft_wrap=True).print(f"error: {escape(str(exc))}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,1 @@
+"""Enrichment: the developer registry, lineage and per-model properties (model_facts)."""

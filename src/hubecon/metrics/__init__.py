@@ -1,0 +1,1 @@
+"""Metrics: pure functions of (tables, parameters) -> small tables, written as Ibis expressions."""

@@ -1,0 +1,1 @@
+"""Presentation: the JSON envelope and table/json/csv/md rendering, report files."""

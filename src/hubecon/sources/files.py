@@ -1,0 +1,56 @@
+"""Reading input files: checksums, tables, and typed columns with errors that name row and field."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from hubecon.errors import InputError
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_table_file(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise InputError(path, "no such file")
+    try:
+        if path.suffix.lower() == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except InputError:
+        raise
+    except Exception as exc:  # any parser failure is a bad file, said in one line
+        raise InputError(path, f"cannot be read as {'Parquet' if path.suffix.lower() == '.parquet' else 'CSV'} ({type(exc).__name__}: {exc})") from None
+
+
+def integer_column(path: Path, frame: pd.DataFrame, column: str, *, required: bool) -> pd.Series:
+    text = frame[column].astype("string").str.strip().replace("", pd.NA)
+    numbers = pd.to_numeric(text, errors="coerce")
+    bad = (numbers.isna() & text.notna()) | (numbers < 0).fillna(False) | (numbers % 1 != 0).fillna(False)
+    if required:
+        bad |= numbers.isna()
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0])
+        raise InputError(path, f"'{frame[column].iloc[row]}' is not a non-negative whole number", row=row + 1, field=column)
+    return numbers.astype("Int64")
+
+
+def timestamp_column(path: Path, frame: pd.DataFrame, column: str) -> pd.Series:
+    raw = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        return raw.dt.tz_localize("UTC") if raw.dt.tz is None else raw.dt.tz_convert("UTC")
+    text = raw.replace("", None)
+    parsed = pd.to_datetime(text, utc=True, errors="coerce", format="mixed")
+    bad = parsed.isna() & text.notna()
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0])
+        raise InputError(path, f"'{raw.iloc[row]}' is not a date/time", row=row + 1, field=column)
+    return parsed

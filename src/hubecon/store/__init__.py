@@ -1,0 +1,1 @@
+"""The store: canonical tables, Parquet partitioned by snapshot, a DuckDB catalogue."""
