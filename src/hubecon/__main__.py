@@ -1,0 +1,3 @@
+from hubecon.cli import main
+
+main()

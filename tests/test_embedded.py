@@ -1,0 +1,135 @@
+"""The embedded real snapshots: coverage, invariants, and `hubecon report` end to end through the real CLI."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import run_cli
+from hubecon.metrics.shares import ATTRIBUTIONS, COHORTS, GROUPINGS
+
+LISTING, SAMPLE = "hub-listing-2026-04", "hub-stats-2026-05"
+
+
+def test_embedded_data_holds_both_real_snapshots_with_their_manifests(embedded):
+    snapshots = embedded.store.snapshots().set_index("snapshot_id")
+    assert snapshots.loc[LISTING, "n_models"] == 5000
+    assert snapshots.loc[SAMPLE, "n_models"] == 4167
+    assert (snapshots["scope"] == "sample").all()
+    assert str(snapshots.loc[LISTING, "taken_at"]) == "2026-04-27 22:08:30+00:00"
+    for name in (LISTING, SAMPLE):
+        manifest = embedded.store.manifests[name]
+        assert manifest["licence"] and manifest["sha256"] and manifest["rows"] == snapshots.loc[name, "n_models"]
+
+
+def test_listing_total_is_the_published_2_44_billion(embedded):
+    table = embedded.share(snapshot=LISTING)
+    assert table["downloads"].sum() == 2_437_788_388
+
+
+@pytest.mark.parametrize("snapshot,floor", [(LISTING, 0.90), (SAMPLE, 0.95)])
+def test_registry_attributes_enough_downloads_under_both_attributions(embedded, snapshot, floor):
+    for attribution in ATTRIBUTIONS:
+        table = embedded.share(snapshot=snapshot, attribution=attribution)
+        unattributed = table.loc[table["key"] == "_unattributed", "share"].sum()
+        assert 1 - unattributed >= floor, (snapshot, attribution, 1 - unattributed)
+
+
+def test_every_registry_row_carries_evidence(embedded):
+    entries = embedded.registry.entries
+    assert (entries["evidence"].str.len() > 0).all()
+    contested = entries[entries["alt_type"] != ""]
+    assert (contested["alt_evidence"].str.len() > 0).all()
+
+
+@pytest.mark.parametrize("snapshot", [LISTING, SAMPLE])
+def test_every_grouping_sums_to_one(embedded, snapshot):
+    for by in GROUPINGS:
+        for attribution in ATTRIBUTIONS:
+            for cohort in COHORTS:
+                table = embedded.share(snapshot=snapshot, by=by, attribution=attribution, cohort=cohort, top=10)
+                assert table["share"].sum() == pytest.approx(1.0, abs=1e-9), (by, attribution, cohort)
+                assert (table["share"] >= 0).all()
+
+
+def test_origin_attribution_moves_credit_from_repackagers_to_labs(embedded):
+    uploader = embedded.share(by="developer", attribution="uploader").set_index("key")["downloads"]
+    origin = embedded.share(by="developer", attribution="origin").set_index("key")["downloads"]
+    assert uploader.sum() == pytest.approx(origin.sum())
+    assert origin["Alibaba Cloud"] > uploader["Alibaba Cloud"]
+
+
+def rows_of(document: dict) -> pd.DataFrame:
+    return pd.DataFrame(document["rows"])[["key", "label", "downloads", "share"]]
+
+
+def test_report_end_to_end_matches_share_json_and_the_python_api(tmp_path, embedded):
+    out = tmp_path / "report"
+    completed = run_cli("report", "--out", str(out))
+    assert completed.returncode == 0, completed.stderr
+    first_line = completed.stdout.splitlines()[0]
+    for expected in ("Data:", "scope sample", "as of 2026-04-27T22:08:30Z", "30-day", "not comparable"):
+        assert expected in first_line
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {item["snapshot_id"] for item in manifest["inputs"]} == {LISTING, SAMPLE}
+    assert manifest["registry"]["sha256"] == embedded.registry.sha256
+    names = [path.stem for path in (out / "tables").glob("*.json")]
+    assert len(names) == 17
+    for name in names:
+        document = json.loads((out / "tables" / f"{name}.json").read_text())
+        csv_rows = pd.read_csv(out / "tables" / f"{name}.csv", keep_default_na=False)
+        assert len(csv_rows) == len(document["rows"])
+        if not name.startswith("share_"):
+            continue
+        params = document["params"]
+        api = embedded.share(by=params["by"], attribution=params["attribution"], cohort=params["cohort"], top=params["top"])
+        pd.testing.assert_frame_equal(rows_of(document), api[["key", "label", "downloads", "share"]].astype({"downloads": float}), check_dtype=False)
+        pd.testing.assert_series_equal(csv_rows["share"], api["share"], check_names=False)
+    for name in ("share_country_uploader_all", "share_developer_origin_new"):
+        params = json.loads((out / "tables" / f"{name}.json").read_text())["params"]
+        args = ["share", "--by", params["by"], "--attribution", params["attribution"], "--cohort", params["cohort"], "--format", "json"]
+        if params["top"]:
+            args += ["--top", str(params["top"])]
+        cli = run_cli(*args)
+        assert cli.returncode == 0, cli.stderr
+        pd.testing.assert_frame_equal(rows_of(json.loads(cli.stdout)), rows_of(json.loads((out / "tables" / f"{name}.json").read_text())))
+
+
+def test_snapshot_option_selects_the_may_sample(tmp_path):
+    completed = run_cli("--snapshot", SAMPLE, "share", "--format", "json")
+    assert completed.returncode == 0, completed.stderr
+    document = json.loads(completed.stdout)
+    assert document["data"]["snapshot_id"] == SAMPLE
+    assert document["data"]["as_of"] == "2026-05-20T18:24:08Z"
+    assert sum(row["share"] for row in document["rows"]) == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "md"])
+def test_share_prints_the_same_rows_in_every_format(fmt):
+    completed = run_cli("share", "--by", "type", "--format", fmt)
+    assert completed.returncode == 0, completed.stderr
+    reference = json.loads(run_cli("share", "--by", "type", "--format", "json").stdout)["rows"]
+    for row in reference:
+        assert row["key"] in completed.stdout
+    if fmt == "csv":
+        from io import StringIO
+
+        parsed = pd.read_csv(StringIO(completed.stdout), keep_default_na=False)
+        assert parsed["share"].tolist() == pytest.approx([row["share"] for row in reference])
+
+
+def test_lineage_of_a_real_quantization_credits_its_lab(embedded):
+    derived = embedded.enriched.facts
+    quantized = derived[(derived["derivative_kind"] == "quantized") & derived["namespace"].eq("unsloth")]["model_id"].iloc[0]
+    result = embedded.lineage(quantized)
+    assert result["fraction"].sum() == pytest.approx(1.0)
+    assert len(result.attrs["envelope"]["ancestors"]) >= 1
+
+
+def test_info_lists_snapshots_with_totals_and_coverage():
+    completed = run_cli("info", "--format", "json")
+    assert completed.returncode == 0, completed.stderr
+    document = json.loads(completed.stdout)
+    totals = {row["snapshot_id"]: row["total_downloads"] for row in document["rows"]}
+    assert totals[LISTING] == 2_437_788_388
+    assert len(document["registry"]["coverage"]) == 4
