@@ -6,8 +6,10 @@ downloads form the `USER` row); a namespace not in the registry, or listed as
 `unknown`, is unattributed. Contested builders carry an alternative row that
 the `alternative` variant uses.
 
-The package ships `data/registry.csv`; an override file in the same format
-adds rows or replaces rows of the same namespace.
+The package ships `data/registry_seed.csv` (generated from the OSAI index and
+Epoch AI by scripts/seed_registry.py) and `data/registry.csv` (curated by hand;
+its rows replace seed rows of the same namespace). A user's override file in
+the same format adds rows or replaces rows of the same namespace.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import pycountry
 from hubecon.errors import InputError
 
 PACKAGE_REGISTRY = Path(str(files("hubecon") / "data" / "registry.csv"))
+PACKAGE_SEED = Path(str(files("hubecon") / "data" / "registry_seed.csv"))
 COLUMNS = ["namespace", "developer", "country", "type", "evidence", "alt_developer", "alt_country", "alt_type", "alt_evidence", "note"]
 REQUIRED_COLUMNS = ["namespace", "developer", "country", "type", "evidence"]
 TYPES = ("industry", "academia", "nonprofit", "government", "community", "individual", "unknown")
@@ -129,13 +132,14 @@ class Registry:
 
 
 def load_registry(override: Path | str | None = None) -> Registry:
-    entries = read_registry_file(PACKAGE_REGISTRY)
-    sources = [PACKAGE_REGISTRY]
-    digest = hashlib.sha256(PACKAGE_REGISTRY.read_bytes())
+    """The seed, then the curated registry, then the user's override: later files win per namespace."""
+    layers = [path for path in (PACKAGE_SEED, PACKAGE_REGISTRY) if path.exists()]
     if override is not None:
-        override = Path(override)
-        extra = read_registry_file(override)
-        entries = pd.concat([entries[~entries["namespace"].isin(extra["namespace"])], extra], ignore_index=True)
-        sources.append(override)
-        digest.update(override.read_bytes())
-    return Registry(entries.sort_values("namespace", key=lambda s: s.str.lower(), ignore_index=True), sources, digest.hexdigest())
+        layers.append(Path(override))
+    entries = pd.DataFrame(columns=COLUMNS + ["line"])
+    digest = hashlib.sha256()
+    for path in layers:
+        rows = read_registry_file(path)
+        entries = pd.concat([entries[~entries["namespace"].isin(rows["namespace"])], rows], ignore_index=True)
+        digest.update(path.read_bytes())
+    return Registry(entries.sort_values("namespace", key=lambda s: s.str.lower(), ignore_index=True), layers, digest.hexdigest())
