@@ -19,6 +19,7 @@ import platformdirs
 
 from hubecon import __version__
 from hubecon.enrich.facts import Enriched, enrich
+from hubecon.enrich.suggest import namespace_hints, write_override_template
 from hubecon.enrich.registry import INDIVIDUALS, VARIANTS, Registry, country_label, load_registry
 from hubecon.errors import HubeconError
 from hubecon.metrics.shares import ATTRIBUTIONS, COHORTS, EXCLUSIONS, GROUPINGS, Window, credited_downloads, share_rows
@@ -261,6 +262,38 @@ class Hubecon:
         fields["developer_namespaces"] = ", ".join(siblings)
         table = pd.DataFrame({"field": list(fields), "value": [str(value) for value in fields.values()]})
         return result(table, command="registry show", params={"namespace": namespace, "registry_sha256": self.registry.sha256}, data={}, n={})
+
+    def registry_suggest(self, top: int = 30, snapshot: str | None = None, out: Path | str | None = None, registry_variant: str = "primary") -> pd.DataFrame:
+        """Unattributed namespaces by downloads (uploader and origin), with hints; optionally an override file to fill in."""
+        if top < 1:
+            raise HubeconError(f"--top: must be at least 1, not {top}")
+        chosen = self.snapshot(snapshot)
+        downloads = []
+        for attribution in ATTRIBUTIONS:
+            credited = self._credited(chosen, attribution=attribution, cohort="all", exclude=(), registry_variant=registry_variant)
+            credited = credited.filter(credited.developer_type.isnull())
+            grouped = self.store.con.execute(credited.group_by("namespace").agg(downloads=credited.downloads.sum()))
+            downloads.append(grouped.set_index("namespace")["downloads"].rename(f"downloads_{attribution}"))
+        total = float(self.store.con.execute(self._downloads(chosen).downloads.sum()))
+        table = pd.concat(downloads, axis=1).fillna(0.0)
+        table = table[table.max(axis=1) > 0]
+        table["share_uploader"] = table["downloads_uploader"] / total
+        table["share_origin"] = table["downloads_origin"] / total
+        table = table.assign(rank=table[["downloads_uploader", "downloads_origin"]].max(axis=1)).sort_values(["rank"], ascending=False).head(top)
+        models = self.store.con.execute(self.store.table("models").select("model_id", "namespace", "card_data"))
+        hints = namespace_hints(models[models["namespace"].isin(table.index)], self.enriched.graph.parents)
+        suggestions = table.drop(columns="rank").rename_axis("namespace").reset_index().merge(hints, on="namespace", how="left")
+        suggestions["repos"] = suggestions["repos"].fillna(0).astype(int)
+        suggestions = suggestions.fillna({"card_hints": "", "derives_from": "", "examples": ""})
+        if out is not None:
+            write_override_template(Path(out), suggestions)
+        return result(
+            suggestions,
+            command="registry suggest",
+            params={"top": top, "snapshot": chosen["snapshot_id"], "out": str(out) if out else None, "registry_sha256": self.registry.sha256},
+            data=self.data_info(chosen),
+            n={"namespaces": len(suggestions)},
+        )
 
     def lineage(self, model_id: str) -> pd.DataFrame:
         """Ancestors to the roots, descendants in the data, and the origin credit per developer and country."""

@@ -157,6 +157,21 @@ def registry_show(namespace: Annotated[str, typer.Argument(help="A Hub namespace
     render(session().registry_show(namespace), fmt, console(), title=f"Registry: {namespace}")
 
 
+@registry_app.command("suggest")
+def registry_suggest(
+    top: Annotated[int, typer.Option(help="How many unattributed namespaces to list.")] = 30,
+    out: Annotated[Optional[Path], typer.Option(help="Write a ready-to-edit registry override CSV here (never overwrites).")] = None,
+    snapshot: SnapshotOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Unattributed namespaces by downloads with the hints the data gives (card fields, what they derive from)."""
+    check_format(fmt)
+    frame = session().registry_suggest(top=top, snapshot=snapshot or settings.snapshot, out=out)
+    render(frame, fmt, console(), title="Unattributed namespaces")
+    if out is not None:
+        Console(stderr=True).print(f"Wrote {len(frame)} rows to {escape(str(out))}: fill in developer, country, type and evidence, then pass it with --registry")
+
+
 @import_app.command("listing")
 def import_listing(
     file: Annotated[Path, typer.Argument(help="CSV or Parquet of Hub models (model_id, downloads, … columns found by name).")],

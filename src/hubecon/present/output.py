@@ -65,7 +65,7 @@ def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:,.4f}" if abs(value) < 1 else f"{value:,.0f}"
+        return f"{value:,.0f}" if value.is_integer() or abs(value) >= 1 else f"{value:,.4f}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)

@@ -170,13 +170,14 @@ def snapshot_dir(root: Path, snapshot_id: str, taken_at: pd.Timestamp) -> Path:
 def read_catalogue(path: Path) -> pd.DataFrame:
     try:
         with duckdb.connect(str(path), read_only=True) as con:
-            frame = con.execute("SELECT * FROM snapshots ORDER BY taken_at").arrow()
+            con.execute("SET TimeZone = 'UTC'")
+            frame = con.execute("SELECT * FROM snapshots ORDER BY taken_at").fetchdf()
     except duckdb.Error as exc:
         raise StoreError(f"{path}: the store's catalogue is damaged or not a DuckDB file ({type(exc).__name__}: {str(exc).splitlines()[0]})") from None
-    missing = set(SNAPSHOTS.names) - set(frame.column_names)
+    missing = set(SNAPSHOTS.names) - set(frame.columns)
     if missing:
         raise StoreError(f"{path}: the catalogue's snapshots table lacks {', '.join(sorted(missing))}")
-    return frame.select(SNAPSHOTS.names).cast(SNAPSHOTS).to_pandas()
+    return pa.Table.from_pandas(frame[SNAPSHOTS.names], preserve_index=False).cast(SNAPSHOTS).to_pandas()
 
 
 def check_parquet(path: Path, schema: pa.Schema) -> None:
