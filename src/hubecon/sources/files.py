@@ -31,7 +31,7 @@ def read_table_file(path: Path) -> pd.DataFrame:
         raise InputError(path, f"cannot be read as {'Parquet' if path.suffix.lower() == '.parquet' else 'CSV'} ({type(exc).__name__}: {exc})") from None
 
 
-def integer_column(path: Path, frame: pd.DataFrame, column: str, *, required: bool) -> pd.Series:
+def integer_column(path: object, frame: pd.DataFrame, column: str, *, required: bool) -> pd.Series:
     text = frame[column].astype("string").str.strip().replace("", pd.NA)
     numbers = pd.to_numeric(text, errors="coerce")
     bad = (numbers.isna() & text.notna()) | (numbers < 0).fillna(False) | (numbers % 1 != 0).fillna(False)
@@ -43,7 +43,7 @@ def integer_column(path: Path, frame: pd.DataFrame, column: str, *, required: bo
     return numbers.astype("Int64")
 
 
-def timestamp_column(path: Path, frame: pd.DataFrame, column: str) -> pd.Series:
+def timestamp_column(path: object, frame: pd.DataFrame, column: str) -> pd.Series:
     raw = frame[column]
     if pd.api.types.is_datetime64_any_dtype(raw):
         return raw.dt.tz_localize("UTC") if raw.dt.tz is None else raw.dt.tz_convert("UTC")

@@ -49,7 +49,7 @@ COLUMN_NAMES = {
 REQUIRED = ("model_id", "downloads")
 
 
-def find_columns(path: Path, frame: pd.DataFrame) -> dict[str, str]:
+def find_columns(path: object, frame: pd.DataFrame) -> dict[str, str]:
     found = {}
     for canonical, names in COLUMN_NAMES.items():
         for name in names:
@@ -68,6 +68,12 @@ def read_models_table(path: Path | str, *, taken_at: pd.Timestamp, scope: str = 
     if scope not in SCOPES:
         raise InputError(path, f"scope must be one of {', '.join(SCOPES)}, not '{scope}'", field="scope")
     frame = read_table_file(path)
+    return models_batch(frame, origin=path, taken_at=taken_at, scope=scope, source=source or path.name, params=params, sha256=file_sha256(path))
+
+
+def models_batch(frame: pd.DataFrame, *, origin: object, taken_at: pd.Timestamp, scope: str, source: str, params: dict | None, sha256: str) -> SnapshotBatch:
+    """Canonical rows from a frame of Hub model rows (as the API names them); errors name `origin`."""
+    path = origin
     columns = find_columns(path, frame)
     model_ids = frame[columns["model_id"]].astype(str).str.strip()
     empty = model_ids == ""
@@ -123,11 +129,11 @@ def read_models_table(path: Path | str, *, taken_at: pd.Timestamp, scope: str = 
     stamp = pd.Timestamp(taken_at)
     return SnapshotBatch(
         taken_at=stamp.tz_convert("UTC") if stamp.tzinfo else stamp.tz_localize("UTC"),
-        source=source or path.name,
+        source=source,
         scope=scope,
         params=params or {},
         observations=observations,
         model_records=model_records,
         lineage_records=pd.DataFrame(edges, columns=["child_id", "parent_id", "relation", "source"]),
-        sha256=file_sha256(path),
+        sha256=sha256,
     )

@@ -226,30 +226,37 @@ def write_parquet_atomically(table: pa.Table, target: Path) -> None:
 
 
 def add_snapshot(root: Path | str, batch: SnapshotBatch) -> str:
-    """Store one imported snapshot; returns its id. Nothing stored before is changed."""
-    root = Path(root)
-    with writer_lock(root):
-        catalogue_path = root / CATALOGUE
-        existing = read_catalogue(catalogue_path) if catalogue_path.exists() else SNAPSHOTS.empty_table().to_pandas()
-        same = existing[(existing["sha256"] == batch.sha256) & (existing["taken_at"] == batch.taken_at)]
-        if len(same):
-            raise StoreError(f"{root}: this file is already stored as snapshot {same['snapshot_id'].iloc[0]}")
-        batch.snapshot_id = new_snapshot_id(set(existing["snapshot_id"]), batch)
-        final = snapshot_dir(root, batch.snapshot_id, batch.taken_at)
-        staging = final.parent / f".{batch.snapshot_id}.{uuid.uuid4().hex}.tmp"
-        staging.mkdir(parents=True)
-        try:
-            for name, table in batch.tables().items():
-                write_parquet_atomically(table, staging / f"{name}.parquet")
-            os.replace(staging, final)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        row = pa.Table.from_pylist([batch.catalogue_row()], schema=SNAPSHOTS)
-        with duckdb.connect(str(catalogue_path)) as con:
-            con.execute("BEGIN")
-            con.execute(CREATE_CATALOGUE)
-            con.register("new_row", row)
-            con.execute("INSERT INTO snapshots SELECT * FROM new_row")
-            con.execute("COMMIT")
-        return batch.snapshot_id
+    """Store one imported snapshot under the store's lock; returns its id. Nothing stored before is changed."""
+    with writer_lock(Path(root)):
+        return store_snapshot(Path(root), batch)
+
+
+def store_snapshot(root: Path, batch: SnapshotBatch) -> str:
+    """Store one snapshot; the caller holds the writer lock (a long crawl holds it throughout)."""
+    catalogue_path = root / CATALOGUE
+    existing = read_catalogue(catalogue_path) if catalogue_path.exists() else SNAPSHOTS.empty_table().to_pandas()
+    same = existing[(existing["sha256"] == batch.sha256) & (existing["taken_at"] == batch.taken_at)]
+    if len(same):
+        raise StoreError(f"{root}: this file is already stored as snapshot {same['snapshot_id'].iloc[0]}")
+    batch.snapshot_id = new_snapshot_id(set(existing["snapshot_id"]), batch)
+    final = snapshot_dir(root, batch.snapshot_id, batch.taken_at)
+    if final.exists():
+        # A folder the catalogue does not list is what a crash between rename and commit leaves.
+        shutil.rmtree(final)
+    staging = final.parent / f".{batch.snapshot_id}.{uuid.uuid4().hex}.tmp"
+    staging.mkdir(parents=True)
+    try:
+        for name, table in batch.tables().items():
+            write_parquet_atomically(table, staging / f"{name}.parquet")
+        os.replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    row = pa.Table.from_pylist([batch.catalogue_row()], schema=SNAPSHOTS)
+    with duckdb.connect(str(catalogue_path)) as con:
+        con.execute("BEGIN")
+        con.execute(CREATE_CATALOGUE)
+        con.register("new_row", row)
+        con.execute("INSERT INTO snapshots SELECT * FROM new_row")
+        con.execute("COMMIT")
+    return batch.snapshot_id
