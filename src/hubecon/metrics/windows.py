@@ -1,0 +1,209 @@
+"""Downloads per model per period from a history of snapshots (DESIGN.md §3, Downloads in a window).
+
+Between consecutive snapshots of one scope a model's downloads are
+`all_time(later) − all_time(earlier)`, and that difference belongs to the
+period of the later snapshot. A model created after the earlier snapshot
+counts from 0; one that existed then but is absent from either snapshot is
+*missing* for that step (no row, never 0). Negative differences (counter
+rollbacks) are clipped to 0 and flagged. Where only 30-day counts exist, a
+snapshot's count stands for the 30 days before it; a snapshot d < 30 days
+after the previous one contributes count × d/30, and the days of a gap
+beyond 30 are unobserved; such figures are estimates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import pandas as pd
+
+from hubecon.errors import HubeconError
+
+PERIODS = ("week", "month", "quarter", "year")
+ROLLING_DAYS = 30
+
+
+def period_label(moment: pd.Timestamp, period: str) -> tuple[str, pd.Timestamp, pd.Timestamp]:
+    """The calendar period (ISO weeks, Monday start) holding a UTC moment: label, start, end (exclusive)."""
+    moment = pd.Timestamp(moment).tz_convert("UTC")
+    day = moment.normalize()
+    if period == "week":
+        start = day - pd.Timedelta(days=day.weekday())
+        iso = start.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}", start, start + pd.Timedelta(days=7)
+    if period == "month":
+        start = day.replace(day=1)
+        return f"{start:%Y-%m}", start, start + pd.DateOffset(months=1)
+    if period == "quarter":
+        quarter = (day.month - 1) // 3
+        start = day.replace(month=3 * quarter + 1, day=1)
+        return f"{start.year}-Q{quarter + 1}", start, start + pd.DateOffset(months=3)
+    if period == "year":
+        start = day.replace(month=1, day=1)
+        return f"{start.year}", start, start + pd.DateOffset(years=1)
+    raise HubeconError(f"--period: '{period}' is not one of {', '.join(PERIODS)}")
+
+
+def day_bounds(since: str | None, until: str | None) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """`--since` and `--until` are dates, both inclusive: since 00:00:00 to until 23:59:59 UTC."""
+
+    def parse(text: str, flag: str) -> pd.Timestamp:
+        try:
+            return pd.Timestamp(text, tz="UTC").normalize()
+        except ValueError:
+            raise HubeconError(f"--{flag}: '{text}' is not a date (YYYY-MM-DD)") from None
+
+    start = parse(since, "since") if since else None
+    end = parse(until, "until") + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1) if until else None
+    if start is not None and end is not None and start > end:
+        raise HubeconError(f"--since {since} is after --until {until}")
+    return start, end
+
+
+@dataclass
+class History:
+    """The snapshots of one scope that a history analysis uses, oldest first."""
+
+    scope: str
+    snapshots: pd.DataFrame  # snapshot_id, taken_at
+
+    @classmethod
+    def of(cls, catalogue: pd.DataFrame, scope: str | None = None) -> "History":
+        if scope is None:
+            # The scope with the most snapshots; ties go to the scope of the newest snapshot.
+            counts = catalogue.groupby("scope").size()
+            best = counts[counts == counts.max()].index
+            scope = catalogue[catalogue["scope"].isin(best)].iloc[-1]["scope"]
+        chosen = catalogue[catalogue["scope"] == scope].sort_values("taken_at")
+        if chosen.empty:
+            raise HubeconError(f"--scope: no snapshots of scope '{scope}'")
+        return cls(scope, chosen[["snapshot_id", "taken_at"]].reset_index(drop=True))
+
+    def steps(self) -> pd.DataFrame:
+        """Consecutive snapshot pairs: cur_id, prev_id (null for the first), taken times and days apart."""
+        frame = self.snapshots.rename(columns={"snapshot_id": "cur_id", "taken_at": "cur_taken_at"})
+        frame["prev_id"] = frame["cur_id"].shift(1)
+        frame["prev_taken_at"] = frame["cur_taken_at"].shift(1)
+        frame["days"] = (frame["cur_taken_at"] - frame["prev_taken_at"]).dt.total_seconds() / 86400
+        return frame
+
+
+def step_downloads(observations: ibis.Table, models: ibis.Table, steps: pd.DataFrame) -> ibis.Table:
+    """One row per (step, model present at its later snapshot): the step's downloads, or null where missing.
+
+    Columns: cur_id, cur_taken_at, model_id, downloads, estimated, rollback,
+    missing, unobserved_days.
+    """
+    step_table = ibis.memtable(steps.assign(days=steps["days"].fillna(float(ROLLING_DAYS))))
+    cur = observations.join(step_table, observations.snapshot_id == step_table.cur_id)
+    prev = observations.select(prev_snapshot="snapshot_id", prev_model="model_id", prev_all="downloads_all_time")
+    rows = cur.left_join(prev, [cur.prev_id == prev.prev_snapshot, cur.model_id == prev.prev_model])
+    created = models.select(created_model="model_id", created_at="created_at")
+    rows = rows.left_join(created, rows.model_id == created.created_model)
+    present_before = rows.prev_model.notnull()
+    created_after_prev = rows.created_at.notnull() & (rows.created_at > rows.prev_taken_at)
+    # The first snapshot has nothing before it: no difference, and not missing either.
+    first_step = rows.prev_id.isnull()
+    exact = rows.downloads_all_time.notnull() & ~first_step & (
+        (present_before & rows.prev_all.notnull()) | (~present_before & created_after_prev)
+    )
+    difference = rows.downloads_all_time - rows.prev_all.fill_null(0)
+    estimate = rows.downloads_30d * ibis.least(rows.days, ROLLING_DAYS) / ROLLING_DAYS
+    all_time_series = rows.downloads_all_time.notnull()
+    downloads = ibis.cases(
+        (exact, ibis.greatest(difference, 0).cast("float64")),
+        (~all_time_series, estimate.cast("float64")),
+        else_=ibis.null("float64"),
+    )
+    return rows.select(
+        "cur_id",
+        "cur_taken_at",
+        "model_id",
+        downloads=downloads,
+        estimated=~exact & ~all_time_series,
+        rollback=exact & present_before & (difference < 0),
+        missing=~exact & all_time_series & ~first_step,
+        unobserved_days=ibis.cases((~all_time_series, ibis.greatest(rows.days - ROLLING_DAYS, 0)), else_=0.0),
+    )
+
+
+@dataclass
+class PeriodDownloads:
+    """D(m, period) for every model and period, with what the figures rest on."""
+
+    table: ibis.Table  # period, period_start, period_end, model_id, downloads, estimated
+    scope: str
+    periods: pd.DataFrame  # period, period_start, period_end, snapshots (ids whose steps it holds)
+    shortened: bool  # no snapshot at or before the window's start: it begins at the first one inside
+
+    def describe(self) -> dict:
+        return {
+            "scope": self.scope,
+            "periods": len(self.periods),
+            "window_shortened": self.shortened,
+            "note": "observation windows: each difference between consecutive snapshots belongs to the period of the later one",
+        }
+
+
+def period_downloads(
+    observations: ibis.Table,
+    models: ibis.Table,
+    catalogue: pd.DataFrame,
+    *,
+    period: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    scope: str | None = None,
+) -> PeriodDownloads:
+    """Downloads per model per calendar period (or in one [since, until] window when period is None)."""
+    history = History.of(catalogue, scope)
+    if len(history.snapshots) < 2:
+        raise HubeconError(
+            f"only one snapshot of scope '{history.scope}': its one window is the 30 days before it; "
+            "another window needs a history (filter by creation date with --created-since/--created-until instead)"
+        )
+    start, end = day_bounds(since, until)
+    snapshots = history.snapshots
+    before_start = snapshots[snapshots["taken_at"] <= start] if start is not None else snapshots.iloc[:1]
+    shortened = start is not None and before_start.empty
+    first = (before_start.iloc[-1] if len(before_start) else snapshots.iloc[0])["taken_at"]
+    last = end if end is not None else snapshots["taken_at"].iloc[-1]
+    steps = history.steps()
+    inside = steps[(steps["cur_taken_at"] > first) & (steps["cur_taken_at"] <= last)]
+    if inside.empty:
+        raise HubeconError(f"no snapshot of scope '{history.scope}' falls inside the window {since or '…'} to {until or '…'}")
+    if period is None:
+        label = f"{since or inside['prev_taken_at'].iloc[0].date()}..{until or inside['cur_taken_at'].iloc[-1].date()}"
+        periods = pd.DataFrame({"cur_id": inside["cur_id"], "period": label, "period_start": first, "period_end": inside["cur_taken_at"].iloc[-1]})
+        # With cumulative counts the window is one difference, end minus start, so a model absent
+        # from a snapshot in between is still counted; 30-day estimates add up step by step.
+        whole = pd.DataFrame(
+            {
+                "cur_id": [inside["cur_id"].iloc[-1]],
+                "cur_taken_at": [inside["cur_taken_at"].iloc[-1]],
+                "prev_id": [inside["prev_id"].iloc[0]],
+                "prev_taken_at": [inside["prev_taken_at"].iloc[0]],
+                "days": [(inside["cur_taken_at"].iloc[-1] - inside["prev_taken_at"].iloc[0]).total_seconds() / 86400],
+            }
+        )
+        exact = step_downloads(observations, models, whole).filter(~ibis._.estimated)
+        estimated = step_downloads(observations, models, inside).filter(ibis._.estimated)
+        rows = exact.union(estimated)
+    else:
+        labelled = [period_label(moment, period) for moment in inside["cur_taken_at"]]
+        periods = pd.DataFrame(
+            {
+                "cur_id": inside["cur_id"],
+                "period": [item[0] for item in labelled],
+                "period_start": [item[1] for item in labelled],
+                "period_end": [item[2] for item in labelled],
+            }
+        )
+        rows = step_downloads(observations, models, inside)
+    rows = rows.filter(rows.downloads.notnull()).join(ibis.memtable(periods), "cur_id")
+    table = rows.group_by(["period", "period_start", "period_end", "model_id"]).agg(
+        downloads=rows.downloads.sum(), estimated=rows.estimated.any()
+    )
+    summary = periods.groupby(["period", "period_start", "period_end"], as_index=False).agg(snapshots=("cur_id", list))
+    return PeriodDownloads(table, history.scope, summary, shortened)
