@@ -71,11 +71,24 @@ LINEAGE_RECORDS = pa.schema(
     ]
 )
 
+ANNOTATION_RECORDS = pa.schema(
+    [
+        ("snapshot_id", pa.string()),
+        ("model_id", pa.string()),
+        ("source", pa.string()),
+        ("field", pa.string()),
+        ("value", pa.string()),
+    ]
+)
+
 PER_SNAPSHOT_TABLES = {
     "observations": OBSERVATIONS,
     "model_records": MODEL_RECORDS,
     "lineage_records": LINEAGE_RECORDS,
+    "annotation_records": ANNOTATION_RECORDS,
 }
+# Stores written before annotations existed simply have none.
+OPTIONAL_TABLES = {"annotation_records"}
 
 
 def conform(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
@@ -100,6 +113,9 @@ class SnapshotBatch:
     lineage_records: pd.DataFrame
     sha256: str
     snapshot_id: str = field(default="")
+    annotation_records: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["model_id", "source", "field", "value"]))
+    rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row", "field", "problem"]))
+    rows_read: int = 0
 
     def catalogue_row(self) -> dict:
         return {

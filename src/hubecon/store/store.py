@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hubecon.errors import HubeconError
-from hubecon.store.schema import PER_SNAPSHOT_TABLES, SNAPSHOTS, SnapshotBatch
+from hubecon.store.schema import OPTIONAL_TABLES, PER_SNAPSHOT_TABLES, SNAPSHOTS, SnapshotBatch
 
 CATALOGUE = "catalogue.duckdb"
 MODEL_FIELDS = [
@@ -87,7 +87,7 @@ class Store:
         for name in PER_SNAPSHOT_TABLES:
             table = pa.concat_tables([batch.tables()[name] for batch in batches])
             raw.register(f"{name}_arrow", table)
-            raw.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")
+            raw.execute(f"CREATE TABLE raw_{name} AS SELECT * FROM {name}_arrow")
             raw.unregister(f"{name}_arrow")
         return cls(con, description, manifests)
 
@@ -106,14 +106,16 @@ class Store:
         raw.unregister("snapshots_frame")
         for name, schema in PER_SNAPSHOT_TABLES.items():
             files = [snapshot_dir(root, row.snapshot_id, row.taken_at) / f"{name}.parquet" for row in snapshots.itertuples()]
+            if name in OPTIONAL_TABLES:
+                files = [file for file in files if file.exists()]
             for file in files:
                 check_parquet(file, schema)
             if files:
                 listed = ", ".join("'" + str(file).replace("'", "''") + "'" for file in files)
-                raw.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listed}])")
+                raw.execute(f"CREATE VIEW raw_{name} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
             else:
                 raw.register(f"{name}_empty", schema.empty_table())
-                raw.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_empty")
+                raw.execute(f"CREATE TABLE raw_{name} AS SELECT * FROM {name}_empty")
         return cls(con, DataDescription("store", str(root)))
 
     # -- reading ------------------------------------------------------------------------------
@@ -125,14 +127,24 @@ class Store:
         return self.con.execute(self.table("snapshots").order_by("taken_at"))
 
     def _define_canonical_views(self) -> None:
-        """`models` and `lineage` derived from every snapshot's records (DESIGN.md §2).
+        """The canonical tables of DESIGN.md §2, derived from every snapshot's records.
 
-        A model's field comes from the latest snapshot that knows it, so a
-        later sample's parameter counts enrich an earlier listing's models.
-        A child's parent edges come from the latest snapshot that gives any.
+        A repo that was renamed or transferred (same Hub object id, new name)
+        is one model, known by its latest name. A model's field comes from the
+        latest snapshot that knows it, so a later sample's parameter counts
+        enrich an earlier listing's models. A child's parent edges come from
+        the latest snapshot that gives any.
         """
         snapshots = self.table("snapshots").select("snapshot_id", "taken_at")
-        records = self.table("model_records").join(snapshots, "snapshot_id")
+        records = self.table("raw_model_records").join(snapshots, "snapshot_id")
+        aliases = model_aliases(records)
+
+        def canonical(table: ibis.Table, column: str = "model_id") -> ibis.Table:
+            joined = table.left_join(aliases, table[column] == aliases.alias)
+            return joined.mutate(**{column: joined.canonical_id.fill_null(joined[column])}).drop("alias", "canonical_id")
+
+        self.con.create_view("observations", canonical(self.table("raw_observations")), overwrite=True)
+        records = canonical(records)
         seen = self.table("observations").join(snapshots, "snapshot_id").group_by("model_id").agg(
             first_seen=ibis._.taken_at.min(), last_seen=ibis._.taken_at.max()
         )
@@ -140,7 +152,7 @@ class Store:
         models = records.group_by("model_id").agg(**latest).join(seen, "model_id", how="left").drop("model_id_right")
         self.con.create_view("models", models, overwrite=True)
 
-        edges = self.table("lineage_records").join(snapshots, "snapshot_id")
+        edges = canonical(canonical(self.table("raw_lineage_records"), "child_id"), "parent_id").join(snapshots, "snapshot_id")
         newest = edges.group_by("child_id").agg(newest=edges.taken_at.max())
         lineage = (
             edges.join(newest, [edges.child_id == newest.child_id, edges.taken_at == newest.newest])
@@ -148,6 +160,22 @@ class Store:
             .distinct()
         )
         self.con.create_view("lineage", lineage, overwrite=True)
+        annotations = canonical(self.table("raw_annotation_records")).select("model_id", "source", "field", "value").distinct()
+        self.con.create_view("annotations", annotations, overwrite=True)
+
+
+def model_aliases(records: ibis.Table) -> ibis.Table:
+    """alias -> canonical_id: every name a Hub object id has carried, mapped to its latest name.
+
+    A name that has belonged to more than one object (deleted and re-created)
+    is left alone rather than guessed.
+    """
+    known = records.filter(records.hub_object_id.notnull())
+    latest = known.group_by("hub_object_id").agg(canonical_id=known.model_id.argmax(known.taken_at))
+    pairs = known.select("model_id", "hub_object_id").distinct()
+    unambiguous = pairs.group_by("model_id").agg(objects=pairs.hub_object_id.nunique()).filter(ibis._.objects == 1)
+    mapped = pairs.join(unambiguous, "model_id").join(latest, "hub_object_id")
+    return mapped.filter(mapped.model_id != mapped.canonical_id).select(alias="model_id", canonical_id="canonical_id")
 
 
 CREATE_CATALOGUE = (
