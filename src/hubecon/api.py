@@ -22,13 +22,17 @@ from hubecon.enrich.facts import Enriched, enrich
 from hubecon.enrich.suggest import namespace_hints, write_override_template
 from hubecon.enrich.registry import INDIVIDUALS, VARIANTS, Registry, country_label, load_registry
 from hubecon.errors import HubeconError
+from hubecon.metrics.quality import quality_report
+from hubecon.metrics.windows import PERIODS, History, period_downloads, step_downloads
 from hubecon.metrics.shares import ATTRIBUTIONS, COHORTS, EXCLUSIONS, GROUPINGS, Window, credited_downloads, share_rows
 from hubecon.present.output import plain, result, to_csv, to_json
 from hubecon.sources import embedded
 from hubecon.sources.hub_stats import read_hub_stats
 from hubecon.sources.models_table import read_models_table
+from hubecon.sources.series import read_series
+from hubecon.sources.study import read_study
 from hubecon.store.schema import SCOPES
-from hubecon.store.store import CATALOGUE, DataDescription, Store, add_snapshot, create_store
+from hubecon.store.store import CATALOGUE, DataDescription, Store, add_snapshots, create_store
 
 ROLLING_WINDOW = pd.Timedelta(days=30)
 SAMPLE_NOTE = "a curated sample, not the whole Hub: not comparable to whole-Hub figures such as the study's"
@@ -326,6 +330,52 @@ class Hubecon:
             dropped_edges=plain(graph.dropped[(graph.dropped["child_id"] == model_id) | (graph.dropped["parent_id"] == model_id)]),
         )
 
+    def history(self, model_id: str, period: str = "month", since: str | None = None, until: str | None = None, scope: str | None = None) -> pd.DataFrame:
+        """A model's downloads per period from the store's snapshots (DESIGN.md §3, Downloads in a window)."""
+        check_choice("period", period, PERIODS)
+        if model_id not in set(self.enriched.facts["model_id"]):
+            raise HubeconError(f"model '{model_id}' is not in the data")
+        windows = period_downloads(self.store.table("observations"), self.store.table("models"), self._catalogue, period=period, since=since, until=until, scope=scope)
+        table = windows.table.filter(windows.table.model_id == model_id).order_by("period_start")
+        rows = self.store.con.execute(table.drop("model_id"))
+        observations = self.store.table("observations")
+        snapshots = self.store.table("snapshots").select("snapshot_id", "taken_at")
+        seen = self.store.con.execute(
+            observations.filter(observations.model_id == model_id).join(snapshots, "snapshot_id").select("snapshot_id", "taken_at", "downloads_30d", "downloads_all_time").order_by("taken_at")
+        )
+        return result(
+            rows,
+            command="history",
+            params={"model_id": model_id, "period": period, "since": since, "until": until, "scope": windows.scope},
+            data={"source": self.store.description.location, "scope": windows.scope, "measure": "downloads per period (all-time differences; estimated = from 30-day counts)", "note": windows.describe()["note"]},
+            n={"periods": len(rows), "snapshots": len(seen)},
+            window_shortened=windows.shortened,
+            observations=plain(seen),
+        )
+
+    def quality(self, snapshot: str | None = None, scope: str | None = None) -> pd.DataFrame:
+        """Data-quality checks: creation placeholders, test repos, lineage defects, and on a history rollbacks, frozen counters, gaps, missing models, spikes."""
+        chosen = self.snapshot(snapshot)
+        downloads = self.store.con.execute(self._downloads(chosen))
+        graph = self.enriched.graph
+        known = set(self.enriched.facts["model_id"])
+        missing_parents = graph.edges[~graph.edges["parent_id"].isin(known)][["child_id", "parent_id", "relation"]]
+        history = History.of(self._catalogue, scope)
+        steps = None
+        if len(history.snapshots) >= 2:
+            steps = self.store.con.execute(step_downloads(self.store.table("observations"), self.store.table("models"), history.steps()))
+        rows, details = quality_report(
+            facts=self.enriched.facts, downloads=downloads, dropped_edges=graph.dropped, missing_parents=missing_parents, steps=steps, capped=history.capped_first_year
+        )
+        return result(
+            rows,
+            command="quality",
+            params={"snapshot": chosen["snapshot_id"], "scope": history.scope},
+            data=self.data_info(chosen),
+            n={"models": int(len(downloads)), "history_snapshots": int(len(history.snapshots))},
+            details={name: plain(frame) for name, frame in details.items()},
+        )
+
     def info(self) -> pd.DataFrame:
         """The store's snapshots with their total 30-day downloads, and the registry's coverage."""
         observations = self.store.table("observations")
@@ -397,18 +447,49 @@ class Hubecon:
         """Add a Hub listing (CSV or Parquet of `list_models` rows) as a snapshot taken at `taken_at`."""
         check_choice("scope", scope, SCOPES)
         batch = read_models_table(Path(path), taken_at=parse_when(taken_at), scope=scope, source=f"listing:{Path(path).name}")
-        return self._stored(add_snapshot(self._writable_store(), batch), "import listing", {"file": str(path), "taken_at": taken_at, "scope": scope})
+        return self._import([batch], "import listing", {"file": str(path), "taken_at": taken_at, "scope": scope})
 
-    def import_hub_stats(self, path: Path | str, taken_at: str | None = None, scope: str = "full") -> pd.DataFrame:
-        """Add a hub-stats `models.parquet` (date from `taken_at` or the file name)."""
+    def import_hub_stats(self, paths: list[Path | str] | Path | str, taken_at: str | None = None, scope: str = "full") -> pd.DataFrame:
+        """Add hub-stats `models.parquet` files (each dated by `taken_at` or its file name)."""
         check_choice("scope", scope, SCOPES)
-        batch = read_hub_stats(Path(path), taken_at=parse_when(taken_at) if taken_at else None, scope=scope)
-        return self._stored(add_snapshot(self._writable_store(), batch), "import hub-stats", {"file": str(path), "taken_at": taken_at, "scope": scope})
+        paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+        if taken_at and len(paths) > 1:
+            raise HubeconError("--taken-at dates one file; several files take their dates from their names")
+        batches = [read_hub_stats(Path(path), taken_at=parse_when(taken_at) if taken_at else None, scope=scope) for path in paths]
+        return self._import(batches, "import hub-stats", {"files": [str(path) for path in paths], "taken_at": taken_at, "scope": scope})
 
-    def _stored(self, snapshot_id: str, command: str, params: dict) -> pd.DataFrame:
-        reopened = Store.open(self._writable_store())
-        row = reopened.snapshots().set_index("snapshot_id").loc[[snapshot_id]].reset_index()
-        return result(row, command=command, params=params, data={"source": str(self.store_path), "kind": "store"}, n={"models": int(row["n_models"].iloc[0])})
+    def import_series(self, folder: Path | str) -> pd.DataFrame:
+        """Add a download series: a folder of dated CSV files, one snapshot each (scope `series`)."""
+        return self._import(read_series(folder), "import series", {"folder": str(folder)})
+
+    def import_study(self, path: Path | str) -> pd.DataFrame:
+        """Add the reference study's parquet: one snapshot per weekly `time`, its lineage and labels."""
+        return self._import(read_study(path), "import study", {"file": str(path)})
+
+    def _import(self, batches: list, command: str, params: dict) -> pd.DataFrame:
+        new = add_snapshots(self._writable_store(), batches)
+        rows = pd.DataFrame(
+            {
+                "snapshot_id": [batch.snapshot_id for batch in batches],
+                "taken_at": [batch.taken_at for batch in batches],
+                "status": ["stored" if stored else "already stored (nothing changed)" for stored in new],
+                "rows_read": [batch.rows_read for batch in batches],
+                "rows_stored": [len(batch.observations) if stored else 0 for batch, stored in zip(batches, new)],
+                "rows_rejected": [len(batch.rejected) for batch in batches],
+            }
+        )
+        rejected = pd.concat(
+            [batch.rejected.assign(snapshot_id=batch.snapshot_id) for batch in batches if len(batch.rejected)] or [pd.DataFrame()],
+            ignore_index=True,
+        )
+        return result(
+            rows,
+            command=command,
+            params=params,
+            data={"source": str(self.store_path), "kind": "store"},
+            n={"snapshots": len(rows), "new_snapshots": int(sum(new)), "rows_stored": int(rows["rows_stored"].sum())},
+            first_rejected=plain(rejected.head(10)),
+        )
 
 
 def parse_when(text: str) -> pd.Timestamp:

@@ -143,6 +143,32 @@ def info(fmt: FormatOption = "table") -> None:
         render(pd.DataFrame(frame.attrs["envelope"]["registry"]["coverage"]), fmt, console(), title="Registry coverage (share of downloads attributed)")
 
 
+@app.command()
+def history(
+    model_id: Annotated[str, typer.Argument(help="A model id.")],
+    period: Annotated[str, typer.Option(help="week, month, quarter or year (calendar periods, ISO weeks).")] = "month",
+    since: Annotated[Optional[str], typer.Option(help="First day (YYYY-MM-DD, inclusive).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Last day (YYYY-MM-DD, inclusive).")] = None,
+    scope: Annotated[Optional[str], typer.Option(help="Which snapshots form the history: full, filtered, sample or series (default: the largest comparable group).")] = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """A model's downloads per period from the store's snapshots; estimates from 30-day counts are marked."""
+    check_format(fmt)
+    render(session().history(model_id, period=period, since=since, until=until, scope=scope), fmt, console(), title=f"Downloads of {model_id} per {period}")
+
+
+@app.command()
+def quality(
+    snapshot: SnapshotOption = None,
+    scope: Annotated[Optional[str], typer.Option(help="Which snapshots form the history for the history checks.")] = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Data-quality checks: placeholder dates, test repos, lineage defects, rollbacks, frozen counters, gaps, missing models, spikes."""
+    check_format(fmt)
+    frame = session().quality(snapshot=snapshot or settings.snapshot, scope=scope)
+    render(frame, fmt, console(), title="Data quality")
+
+
 @registry_app.command("coverage")
 def registry_coverage(snapshot: SnapshotOption = None, fmt: FormatOption = "table") -> None:
     """How much of each snapshot's downloads the registry attributes, under both attributions."""
@@ -172,6 +198,14 @@ def registry_suggest(
         Console(stderr=True).print(f"Wrote {len(frame)} rows to {escape(str(out))}: fill in developer, country, type and evidence, then pass it with --registry")
 
 
+def render_import(frame: pd.DataFrame, fmt: str) -> None:
+    out = console()
+    render(frame, fmt, out, title="Imported snapshots")
+    rejected = frame.attrs["envelope"]["first_rejected"]
+    if rejected and fmt in ("table", "md"):
+        render(pd.DataFrame(rejected), fmt, out, title="First rejected rows (not stored)")
+
+
 @import_app.command("listing")
 def import_listing(
     file: Annotated[Path, typer.Argument(help="CSV or Parquet of Hub models (model_id, downloads, … columns found by name).")],
@@ -181,19 +215,39 @@ def import_listing(
 ) -> None:
     """Add a Hub listing to the store as one snapshot."""
     check_format(fmt)
-    render(session_for_writing().import_listing(file, taken_at=taken_at, scope=scope), fmt, console(), title="Stored snapshot")
+    render_import(session_for_writing().import_listing(file, taken_at=taken_at, scope=scope), fmt)
 
 
 @import_app.command("hub-stats")
 def import_hub_stats(
-    file: Annotated[Path, typer.Argument(help="A hub-stats models.parquet (date from --taken-at or the file name).")],
-    taken_at: Annotated[Optional[str], typer.Option(help="When the dump was taken (UTC), if the file name has no date.")] = None,
+    files: Annotated[list[Path], typer.Argument(help="hub-stats models.parquet files (dates from their names, e.g. models-20251023-<sha>.parquet).")],
+    taken_at: Annotated[Optional[str], typer.Option(help="When the dump was taken (UTC), for one file whose name has no date.")] = None,
     scope: Annotated[str, typer.Option(help="full (the whole listing), filtered or sample.")] = "full",
     fmt: FormatOption = "table",
 ) -> None:
-    """Add a hub-stats models.parquet to the store as one snapshot."""
+    """Add hub-stats models.parquet files to the store, one snapshot each."""
     check_format(fmt)
-    render(session_for_writing().import_hub_stats(file, taken_at=taken_at, scope=scope), fmt, console(), title="Stored snapshot")
+    render_import(session_for_writing().import_hub_stats(files, taken_at=taken_at, scope=scope), fmt)
+
+
+@import_app.command("series")
+def import_series(
+    folder: Annotated[Path, typer.Argument(help="A folder of dated CSV files (model_url, downloads[, downloadsAllTime], date).")],
+    fmt: FormatOption = "table",
+) -> None:
+    """Add a download series (one snapshot per dated file, scope series)."""
+    check_format(fmt)
+    render_import(session_for_writing().import_series(folder), fmt)
+
+
+@import_app.command("study")
+def import_study(
+    file: Annotated[Path, typer.Argument(help="The study's all_downloads_with_annotations.parquet or one_year_rolling.parquet.")],
+    fmt: FormatOption = "table",
+) -> None:
+    """Add the reference study's data: weekly snapshots, its lineage edges and its labels."""
+    check_format(fmt)
+    render_import(session_for_writing().import_study(file), fmt)
 
 
 def session_for_writing() -> hubecon.Hubecon:

@@ -66,23 +66,34 @@ class History:
     """The snapshots of one scope that a history analysis uses, oldest first."""
 
     scope: str
-    snapshots: pd.DataFrame  # snapshot_id, taken_at
+    snapshots: pd.DataFrame  # snapshot_id, taken_at, params
+
+    @property
+    def capped_first_year(self) -> bool:
+        """Whether the counts stop at each model's first anniversary (the study's one-year-rolling file)."""
+        return bool(self.snapshots["params"].str.contains('"capped_first_year": true', regex=False).any())
 
     @classmethod
     def of(cls, catalogue: pd.DataFrame, scope: str | None = None) -> "History":
-        if scope is None:
-            # The scope with the most snapshots; ties go to the scope of the newest snapshot.
-            counts = catalogue.groupby("scope").size()
-            best = counts[counts == counts.max()].index
-            scope = catalogue[catalogue["scope"].isin(best)].iloc[-1]["scope"]
-        chosen = catalogue[catalogue["scope"] == scope].sort_values("taken_at")
-        if chosen.empty:
+        """The largest group of comparable snapshots, within `scope` if given.
+
+        Snapshots are comparable when they share scope and parameters (two
+        crawls filtered by different authors are not); `sample` snapshots
+        also need the same source, since two curated samples select differently.
+        """
+        if scope is not None and scope not in set(catalogue["scope"]):
             raise HubeconError(f"--scope: no snapshots of scope '{scope}'")
-        return cls(scope, chosen[["snapshot_id", "taken_at"]].reset_index(drop=True))
+        candidates = catalogue if scope is None else catalogue[catalogue["scope"] == scope]
+        key = candidates["scope"] + "|" + candidates["params"].fillna("") + "|" + candidates["source"].where(candidates["scope"] == "sample", "")
+        sizes = key.map(key.value_counts())
+        # Largest group; ties go to the group holding the newest snapshot.
+        chosen_key = key[sizes == sizes.max()].iloc[-1]
+        chosen = candidates[key == chosen_key].sort_values("taken_at")
+        return cls(chosen["scope"].iloc[0], chosen[["snapshot_id", "taken_at", "params"]].reset_index(drop=True))
 
     def steps(self) -> pd.DataFrame:
         """Consecutive snapshot pairs: cur_id, prev_id (null for the first), taken times and days apart."""
-        frame = self.snapshots.rename(columns={"snapshot_id": "cur_id", "taken_at": "cur_taken_at"})
+        frame = self.snapshots[["snapshot_id", "taken_at"]].rename(columns={"snapshot_id": "cur_id", "taken_at": "cur_taken_at"})
         frame["prev_id"] = frame["cur_id"].shift(1)
         frame["prev_taken_at"] = frame["cur_taken_at"].shift(1)
         frame["days"] = (frame["cur_taken_at"] - frame["prev_taken_at"]).dt.total_seconds() / 86400

@@ -64,6 +64,8 @@ def cell_text(value) -> str:
     value = plain(value)
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:,.0f}" if value.is_integer() or abs(value) >= 1 else f"{value:,.4f}"
     if isinstance(value, int):
@@ -96,7 +98,8 @@ def rich_table(frame: pd.DataFrame, title: str | None = None) -> Table:
 
 def data_line(data: dict) -> str:
     """The first line of every report and headline table: what the data is."""
-    parts = [f"Data: {data.get('source')}", f"scope {data.get('scope')}", f"as of {data.get('as_of')}", f"measure: {data.get('measure')}"]
+    parts = [f"Data: {data.get('source')}"]
+    parts += [f"{label}{data[key]}" for key, label in (("scope", "scope "), ("as_of", "as of "), ("measure", "measure: ")) if data.get(key) is not None]
     if data.get("synthetic"):
         parts.append("SYNTHETIC data")
     if data.get("note"):

@@ -31,26 +31,21 @@ def read_table_file(path: Path) -> pd.DataFrame:
         raise InputError(path, f"cannot be read as {'Parquet' if path.suffix.lower() == '.parquet' else 'CSV'} ({type(exc).__name__}: {exc})") from None
 
 
-def integer_column(path: object, frame: pd.DataFrame, column: str, *, required: bool) -> pd.Series:
+def integer_values(frame: pd.DataFrame, column: str, *, required: bool) -> tuple[pd.Series, pd.Series]:
+    """Non-negative whole numbers, and a mask of the rows whose value is not one."""
     text = frame[column].astype("string").str.strip().replace("", pd.NA)
     numbers = pd.to_numeric(text, errors="coerce")
     bad = (numbers.isna() & text.notna()) | (numbers < 0).fillna(False) | (numbers % 1 != 0).fillna(False)
     if required:
         bad |= numbers.isna()
-    if bad.any():
-        row = int(bad.to_numpy().nonzero()[0][0])
-        raise InputError(path, f"'{frame[column].iloc[row]}' is not a non-negative whole number", row=row + 1, field=column)
-    return numbers.astype("Int64")
+    return numbers.where(~bad).astype("Int64"), bad
 
 
-def timestamp_column(path: object, frame: pd.DataFrame, column: str) -> pd.Series:
+def timestamp_values(frame: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
+    """UTC timestamps, and a mask of the rows whose value is not a date/time."""
     raw = frame[column]
     if pd.api.types.is_datetime64_any_dtype(raw):
-        return raw.dt.tz_localize("UTC") if raw.dt.tz is None else raw.dt.tz_convert("UTC")
-    text = raw.replace("", None)
+        return (raw.dt.tz_localize("UTC") if raw.dt.tz is None else raw.dt.tz_convert("UTC")), pd.Series(False, index=raw.index)
+    text = raw.astype("string").str.strip().replace("", pd.NA)
     parsed = pd.to_datetime(text, utc=True, errors="coerce", format="mixed")
-    bad = parsed.isna() & text.notna()
-    if bad.any():
-        row = int(bad.to_numpy().nonzero()[0][0])
-        raise InputError(path, f"'{raw.iloc[row]}' is not a date/time", row=row + 1, field=column)
-    return parsed
+    return parsed, parsed.isna() & text.notna()

@@ -10,12 +10,13 @@ parameter counts, `baseModels` and card data.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 
 from hubecon.errors import InputError
-from hubecon.sources.files import file_sha256, integer_column, read_table_file, timestamp_column
+from hubecon.sources.files import file_sha256, integer_values, read_table_file, timestamp_values
 from hubecon.sources.hub_fields import (
     license_from_tags,
     lineage_edges,
@@ -27,8 +28,9 @@ from hubecon.sources.hub_fields import (
 )
 from hubecon.store.schema import SCOPES, SnapshotBatch
 
+HUB_URL = "https://huggingface.co/"
 COLUMN_NAMES = {
-    "model_id": ("model_id", "modelId", "id", "model"),
+    "model_id": ("model_id", "modelId", "id", "model", "model_url"),
     "author": ("author",),
     "downloads": ("downloads", "downloads_30d"),
     "downloads_all_time": ("downloadsAllTime", "downloads_all_time"),
@@ -46,7 +48,7 @@ COLUMN_NAMES = {
     "base_models": ("baseModels", "base_models"),
     "config": ("config",),
 }
-REQUIRED = ("model_id", "downloads")
+REQUIRED = ("model_id",)
 
 
 def find_columns(path: object, frame: pd.DataFrame) -> dict[str, str]:
@@ -59,6 +61,9 @@ def find_columns(path: object, frame: pd.DataFrame) -> dict[str, str]:
     for canonical in REQUIRED:
         if canonical not in found:
             raise InputError(path, f"no {canonical} column (looked for {', '.join(COLUMN_NAMES[canonical])})", field=canonical)
+    if "downloads" not in found and "downloads_all_time" not in found:
+        names = COLUMN_NAMES["downloads"] + COLUMN_NAMES["downloads_all_time"]
+        raise InputError(path, f"no download counts (looked for {', '.join(names)})", field="downloads")
     return found
 
 
@@ -72,58 +77,86 @@ def read_models_table(path: Path | str, *, taken_at: pd.Timestamp, scope: str = 
 
 
 def models_batch(frame: pd.DataFrame, *, origin: object, taken_at: pd.Timestamp, scope: str, source: str, params: dict | None, sha256: str) -> SnapshotBatch:
-    """Canonical rows from a frame of Hub model rows (as the API names them); errors name `origin`."""
-    path = origin
-    columns = find_columns(path, frame)
-    model_ids = frame[columns["model_id"]].astype(str).str.strip()
-    empty = model_ids == ""
-    if empty.any():
-        raise InputError(path, "empty model id", row=int(empty.to_numpy().nonzero()[0][0]) + 1, field=columns["model_id"])
-    duplicated = model_ids.duplicated()
-    if duplicated.any():
-        row = int(duplicated.to_numpy().nonzero()[0][0])
-        raise InputError(path, f"model '{model_ids.iloc[row]}' listed twice", row=row + 1, field=columns["model_id"])
+    """Canonical rows from a frame of Hub model rows (as the API names them).
 
-    def optional(name: str) -> pd.Series:
+    A row with an empty or repeated model id, or a value of the wrong type in
+    a counted or dated field, is rejected and reported (row number, field,
+    why); the rest are stored. A missing id or downloads column, or a file
+    with no acceptable row, is an error that names `origin`.
+    """
+    columns = find_columns(origin, frame)
+    frame = frame.reset_index(drop=True)
+    model_ids = frame[columns["model_id"]].astype("string").str.strip().str.removeprefix(HUB_URL).fillna("")
+    problems: list[tuple[pd.Series, str, str]] = [
+        (model_ids == "", columns["model_id"], "empty model id"),
+        (model_ids.duplicated() & (model_ids != ""), columns["model_id"], "model listed twice (first row kept)"),
+    ]
+    numbers = {}
+    for name, required in (("downloads", True), ("downloads_all_time", False), ("likes", False)):
+        if name in columns:
+            numbers[name], bad = integer_values(frame, columns[name], required=required)
+            problems.append((bad, columns[name], "not a non-negative whole number"))
+    stamps = {}
+    for name in ("created_at", "last_modified"):
+        if name in columns:
+            stamps[name], bad = timestamp_values(frame, columns[name])
+            problems.append((bad, columns[name], "not a date/time"))
+    rejected_rows = []
+    for mask, field_name, problem in problems:
+        for row in mask.to_numpy().nonzero()[0]:
+            rejected_rows.append({"row": int(row) + 1, "field": field_name, "problem": problem, "value": str(frame[field_name].iloc[row])[:200]})
+    rejected = pd.DataFrame(rejected_rows, columns=["row", "field", "problem", "value"]).sort_values(["row", "field"], ignore_index=True)
+    keep = ~model_ids.index.isin(rejected["row"] - 1)
+    if not keep.any():
+        first = rejected.iloc[0] if len(rejected) else None
+        why = f"; first: row {first['row']}, field '{first['field']}': {first['problem']}" if first is not None else ""
+        raise InputError(origin, f"no acceptable rows ({len(frame)} read){why}")
+
+    def kept(series: pd.Series | None) -> pd.Series:
+        if series is None:
+            return pd.Series([None] * int(keep.sum()), dtype=object)
+        return series[keep].reset_index(drop=True)
+
+    def optional(name: str) -> pd.Series | None:
         if name not in columns:
-            return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+            return None
         column = frame[columns[name]]
         return column.where(column != "", None).astype(object) if pd.api.types.is_string_dtype(column) else column
 
-    tags = optional("tags").map(parse_tags)
-    cards = optional("card_data").map(parse_json_object)
-    configs = optional("config").map(parse_json_object)
-    params_total = optional("safetensors").map(params_from_safetensors).combine_first(optional("gguf").map(params_from_gguf))
+    ids = kept(model_ids).astype(object)
+    tags = kept(optional("tags")).map(parse_tags)
+    cards = kept(optional("card_data")).map(parse_json_object)
+    configs = kept(optional("config")).map(parse_json_object)
+    params_total = kept(optional("safetensors")).map(params_from_safetensors).combine_first(kept(optional("gguf")).map(params_from_gguf))
     observations = pd.DataFrame(
         {
-            "model_id": model_ids,
-            "downloads_30d": integer_column(path, frame, columns["downloads"], required=True),
-            "downloads_all_time": integer_column(path, frame, columns["downloads_all_time"], required=False) if "downloads_all_time" in columns else None,
-            "likes": integer_column(path, frame, columns["likes"], required=False) if "likes" in columns else None,
-            "trending_score": pd.to_numeric(optional("trending_score"), errors="coerce"),
+            "model_id": ids,
+            "downloads_30d": kept(numbers.get("downloads")),
+            "downloads_all_time": kept(numbers.get("downloads_all_time")),
+            "likes": kept(numbers.get("likes")),
+            "trending_score": pd.to_numeric(kept(optional("trending_score")), errors="coerce"),
         }
     )
     model_records = pd.DataFrame(
         {
-            "model_id": model_ids,
-            "hub_object_id": optional("hub_object_id"),
-            "namespace": model_ids.map(namespace_of),
-            "created_at": timestamp_column(path, frame, columns["created_at"]) if "created_at" in columns else None,
-            "last_modified": timestamp_column(path, frame, columns["last_modified"]) if "last_modified" in columns else None,
-            "pipeline_tag": optional("pipeline_tag"),
-            "library": optional("library"),
+            "model_id": ids,
+            "hub_object_id": kept(optional("hub_object_id")),
+            "namespace": ids.map(namespace_of),
+            "created_at": kept(stamps.get("created_at")),
+            "last_modified": kept(stamps.get("last_modified")),
+            "pipeline_tag": kept(optional("pipeline_tag")),
+            "library": kept(optional("library")),
             "license": [license_from_tags(t) or (c.get("license") if isinstance(c.get("license"), str) else None) for t, c in zip(tags, cards)],
             "tags": tags,
             "params_total": params_total.astype("Int64"),
-            "gguf": optional("gguf").map(lambda v: v if isinstance(v, str) else None),
+            "gguf": kept(optional("gguf")).map(json_text),
             "config_arch": configs.map(lambda c: c.get("model_type") if isinstance(c.get("model_type"), str) else None),
-            "card_data": optional("card_data").map(lambda v: v if isinstance(v, str) else None),
+            "card_data": kept(optional("card_data")).map(json_text),
         }
     )
-    base_models = optional("base_models")
     edges = [
         edge
-        for model_id, model_tags, card, base in zip(model_ids, tags, cards, base_models)
+        for model_id, model_tags, card, base in zip(ids, tags, cards, kept(optional("base_models")))
         for edge in lineage_edges(model_id, base_models=base, tags=model_tags, card=card)
     ]
     stamp = pd.Timestamp(taken_at)
@@ -136,4 +169,15 @@ def models_batch(frame: pd.DataFrame, *, origin: object, taken_at: pd.Timestamp,
         model_records=model_records,
         lineage_records=pd.DataFrame(edges, columns=["child_id", "parent_id", "relation", "source"]),
         sha256=sha256,
+        rejected=rejected,
+        rows_read=len(frame),
     )
+
+
+def json_text(value: object) -> str | None:
+    """Card data and GGUF metadata as JSON text, whether the source gave text or a parsed object."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return json.dumps(value, default=str)
+    return None

@@ -253,19 +253,23 @@ def write_parquet_atomically(table: pa.Table, target: Path) -> None:
     os.replace(temporary, target)
 
 
-def add_snapshot(root: Path | str, batch: SnapshotBatch) -> str:
-    """Store one imported snapshot under the store's lock; returns its id. Nothing stored before is changed."""
+def add_snapshots(root: Path | str, batches: list[SnapshotBatch]) -> list[bool]:
+    """Store imported snapshots under the store's lock; for each, whether it was new. Nothing stored before changes."""
     with writer_lock(Path(root)):
-        return store_snapshot(Path(root), batch)
+        return [store_snapshot(Path(root), batch) for batch in batches]
 
 
-def store_snapshot(root: Path, batch: SnapshotBatch) -> str:
-    """Store one snapshot; the caller holds the writer lock (a long crawl holds it throughout)."""
+def store_snapshot(root: Path, batch: SnapshotBatch) -> bool:
+    """Store one snapshot (the caller holds the writer lock); False, changing nothing, if its content is already stored.
+
+    Sets `batch.snapshot_id` either way.
+    """
     catalogue_path = root / CATALOGUE
     existing = read_catalogue(catalogue_path) if catalogue_path.exists() else SNAPSHOTS.empty_table().to_pandas()
-    same = existing[(existing["sha256"] == batch.sha256) & (existing["taken_at"] == batch.taken_at)]
+    same = existing[existing["sha256"] == batch.sha256]
     if len(same):
-        raise StoreError(f"{root}: this file is already stored as snapshot {same['snapshot_id'].iloc[0]}")
+        batch.snapshot_id = same["snapshot_id"].iloc[0]
+        return False
     batch.snapshot_id = new_snapshot_id(set(existing["snapshot_id"]), batch)
     final = snapshot_dir(root, batch.snapshot_id, batch.taken_at)
     if final.exists():
@@ -287,4 +291,4 @@ def store_snapshot(root: Path, batch: SnapshotBatch) -> str:
         con.register("new_row", row)
         con.execute("INSERT INTO snapshots SELECT * FROM new_row")
         con.execute("COMMIT")
-    return batch.snapshot_id
+    return True
