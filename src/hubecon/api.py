@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime, timezone
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -21,10 +22,10 @@ from hubecon import __version__
 from hubecon.enrich.facts import Enriched, enrich
 from hubecon.enrich.suggest import namespace_hints, write_override_template
 from hubecon.enrich.registry import INDIVIDUALS, VARIANTS, Registry, country_label, load_registry
-from hubecon.errors import HubeconError
+from hubecon.errors import HubeconError, InputError
 from hubecon.metrics.quality import quality_report
 from hubecon.metrics.windows import PERIODS, History, period_downloads, step_downloads
-from hubecon.metrics.shares import ATTRIBUTIONS, COHORTS, EXCLUSIONS, GROUPINGS, Window, credited_downloads, share_rows
+from hubecon.metrics.shares import ATTRIBUTIONS, COHORTS, EXCLUSIONS, GROUPINGS, LABELS, Window, credited_downloads, share_rows, study_labelled_downloads
 from hubecon.present.output import plain, result, to_csv, to_json
 from hubecon.sources import embedded
 from hubecon.sources.hub_stats import read_hub_stats
@@ -32,7 +33,7 @@ from hubecon.sources.models_table import read_models_table
 from hubecon.sources.series import read_series
 from hubecon.sources.study import read_study
 from hubecon.store.schema import SCOPES
-from hubecon.store.store import CATALOGUE, DataDescription, Store, add_snapshots, create_store
+from hubecon.store.store import CATALOGUE, DataDescription, Store, add_snapshots
 
 ROLLING_WINDOW = pd.Timedelta(days=30)
 SAMPLE_NOTE = "a curated sample, not the whole Hub: not comparable to whole-Hub figures such as the study's"
@@ -62,13 +63,22 @@ def open(store: Path | str | None = None, *, registry: Path | str | None = None,
     if location is None:
         return Hubecon.embedded(loaded_registry)
     if create and not (Path(location) / CATALOGUE).exists():
-        create_store(Path(location))
+        # Nothing is written until a snapshot is stored, so a failed first import leaves no store behind.
+        return Hubecon(Store.in_memory([], DataDescription("store", str(location))), loaded_registry, store_path=Path(location))
     return Hubecon(Store.open(location), loaded_registry, store_path=Path(location))
 
 
 def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise HubeconError(f"--{name}: '{value}' is not one of {', '.join(choices)}")
+
+
+@dataclass
+class Measured:
+    downloads: ibis.Table  # period, model_id, downloads, window_start, window_end
+    data: dict  # the envelope's data block
+    window: dict  # what the window or periods are
+    snapshot_id: str | None  # the single snapshot, when there is one
 
 
 class Hubecon:
@@ -145,10 +155,17 @@ class Hubecon:
         return Window(taken_at - ROLLING_WINDOW, taken_at)
 
     def _downloads(self, snapshot: pd.Series) -> ibis.Table:
-        """D(m, W) for a single snapshot: its 30-day counts (DESIGN.md §3)."""
+        """D(m, W) for a single snapshot: its 30-day counts, each standing for the 30 days before it (DESIGN.md §3)."""
+        window = self._window(snapshot)
         observations = self.store.table("observations")
         observations = observations.filter(observations.snapshot_id == snapshot["snapshot_id"])
-        return observations.select("model_id", downloads=observations.downloads_30d.cast("float64"))
+        return observations.select(
+            "model_id",
+            period=ibis.null("string"),
+            downloads=observations.downloads_30d.cast("float64"),
+            window_start=ibis.literal(window.start),
+            window_end=ibis.literal(window.end),
+        )
 
     @cached_property
     def _fact_tables(self) -> tuple[ibis.Table, ibis.Table]:
@@ -156,21 +173,58 @@ class Hubecon:
         credit = self.enriched.credit[["model_id", "root_id", "root_namespace", "fraction"]]
         return ibis.memtable(facts), ibis.memtable(credit)
 
-    def _credited(self, snapshot: pd.Series, *, attribution: str, cohort: str, exclude: tuple[str, ...], registry_variant: str) -> ibis.Table:
+    def _credited(self, downloads: ibis.Table, *, attribution: str, cohort: str, exclude: tuple[str, ...], registry_variant: str) -> ibis.Table:
         facts, credit = self._fact_tables
         attribution_table = ibis.memtable(self.registry.attribution(registry_variant))
         return credited_downloads(
-            self._downloads(snapshot),
+            downloads,
             facts,
             credit,
             attribution_table,
             attribution=attribution,
             cohort=cohort,
-            window=self._window(snapshot),
             exclude=exclude,
         )
 
     # -- commands ------------------------------------------------------------------------------
+
+    def measured(self, snapshot: str | None = None, period: str | None = None, since: str | None = None, until: str | None = None, scope: str | None = None) -> "Measured":
+        """D(m, W) as the parameters ask: one snapshot's 30-day window, or periods / a window of a history."""
+        if period is None and since is None and until is None:
+            chosen = self.snapshot(snapshot)
+            window = self._window(chosen)
+            return Measured(
+                self._downloads(chosen),
+                self.data_info(chosen),
+                {"start": plain(window.start), "end": plain(window.end), "period": "single 30-day window"},
+                chosen["snapshot_id"],
+            )
+        if period is not None:
+            check_choice("period", period, PERIODS)
+        windows = period_downloads(self.store.table("observations"), self.store.table("models"), self._catalogue, period=period, since=since, until=until, scope=scope)
+        steps = windows.steps
+        downloads = steps.select(
+            "model_id", period=steps.period if period else ibis.null("string"), downloads="downloads", window_start="window_start", window_end="window_end"
+        )
+        latest = self._catalogue.set_index("snapshot_id").loc[windows.periods["snapshots"].iloc[-1][-1]]
+        estimated = bool(self.store.con.execute(steps.estimated.any()))
+        data = {
+            "source": self.store.description.location,
+            "scope": windows.scope,
+            "as_of": plain(latest["taken_at"]),
+            "measure": "downloads per observation window: differences of all-time counts" + (" (some estimated from 30-day counts)" if estimated else ""),
+            "synthetic": False,
+            "note": windows.describe()["note"] + ("; the window was shortened: no snapshot at or before its start" if windows.shortened else ""),
+        }
+        window = {
+            "periods": plain(windows.periods[["period", "period_start", "period_end"]]),
+            "period": period or "one window",
+            "since": since,
+            "until": until,
+            "shortened": windows.shortened,
+            "estimated": estimated,
+        }
+        return Measured(downloads, data, window, None)
 
     def share(
         self,
@@ -181,39 +235,56 @@ class Hubecon:
         exclude: tuple[str, ...] | list[str] = (),
         snapshot: str | None = None,
         registry_variant: str = "primary",
+        period: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        scope: str | None = None,
+        labels: str = "registry",
     ) -> pd.DataFrame:
-        """Download shares by country, developer type, developer or model (DESIGN.md §3, Share tables)."""
+        """Download shares by country, developer type, developer or model (DESIGN.md §3, Share tables).
+
+        On one snapshot the window is its 30 days; with `period` (or
+        `since`/`until`) the store's history gives one table per calendar
+        period (or one window). `labels="study"` keys rows by the study's own
+        country groups and org types instead of the registry.
+        """
         check_choice("by", by, GROUPINGS)
         check_choice("attribution", attribution, ATTRIBUTIONS)
         check_choice("cohort", cohort, COHORTS)
         check_choice("registry-variant", registry_variant, VARIANTS)
+        check_choice("labels", labels, LABELS)
         for item in exclude:
             check_choice("exclude", item, EXCLUSIONS)
         if top is not None and top < 1:
             raise HubeconError(f"--top: must be at least 1, not {top}")
-        chosen = self.snapshot(snapshot)
+        if labels == "study" and by not in ("country", "type", "model"):
+            raise HubeconError("--labels study: the study labels countries and organisation types; use --by country, type or model")
+        if labels == "study" and by == "type" and attribution == "origin":
+            raise HubeconError("--labels study: the study gives no organisation type for base-model developers; use --attribution uploader")
         exclude = tuple(sorted(set(exclude)))
-        rows = self._credited(chosen, attribution=attribution, cohort=cohort, exclude=exclude, registry_variant=registry_variant)
+        measured = self.measured(snapshot, period, since, until, scope)
+        if labels == "study":
+            facts, _ = self._fact_tables
+            rows = study_labelled_downloads(measured.downloads, facts, self.store.table("annotations"), attribution=attribution, cohort=cohort, exclude=exclude)
+        else:
+            rows = self._credited(measured.downloads, attribution=attribution, cohort=cohort, exclude=exclude, registry_variant=registry_variant)
         table, n = share_rows(self.store.con, rows, by=by, top=top)
-        window = self._window(chosen)
         params = {
             "by": by,
             "attribution": attribution,
             "cohort": cohort,
             "top": top,
             "exclude": list(exclude),
-            "snapshot": chosen["snapshot_id"],
+            "snapshot": measured.snapshot_id,
+            "period": period,
+            "since": since,
+            "until": until,
+            "scope": scope,
+            "labels": labels,
             "registry_variant": registry_variant,
             "registry_sha256": self.registry.sha256,
         }
-        return result(
-            table,
-            command="share",
-            params=params,
-            data=self.data_info(chosen),
-            n=n,
-            window={"start": plain(window.start), "end": plain(window.end), "period": "single 30-day window"},
-        )
+        return result(table, command="share", params=params, data=measured.data, n=n, window=measured.window)
 
     def registry_coverage(self, snapshot: str | None = None, registry_variant: str = "primary") -> pd.DataFrame:
         """How much of each snapshot's downloads the registry attributes, under both attributions."""
@@ -221,7 +292,7 @@ class Hubecon:
         rows = []
         for snap in chosen:
             for attribution in ATTRIBUTIONS:
-                credited = self._credited(snap, attribution=attribution, cohort="all", exclude=(), registry_variant=registry_variant)
+                credited = self._credited(self._downloads(snap), attribution=attribution, cohort="all", exclude=(), registry_variant=registry_variant)
                 totals = self.store.con.execute(
                     credited.aggregate(
                         downloads=credited.downloads.sum(),
@@ -274,7 +345,7 @@ class Hubecon:
         chosen = self.snapshot(snapshot)
         downloads = []
         for attribution in ATTRIBUTIONS:
-            credited = self._credited(chosen, attribution=attribution, cohort="all", exclude=(), registry_variant=registry_variant)
+            credited = self._credited(self._downloads(chosen), attribution=attribution, cohort="all", exclude=(), registry_variant=registry_variant)
             credited = credited.filter(credited.developer_type.isnull())
             grouped = self.store.con.execute(credited.group_by("namespace").agg(downloads=credited.downloads.sum()))
             downloads.append(grouped.set_index("namespace")["downloads"].rename(f"downloads_{attribution}"))
@@ -436,6 +507,113 @@ class Hubecon:
             "tables": {name: table.attrs["envelope"]["params"] for name, table in tables.items()},
         }
 
+    def ingest_hub(
+        self,
+        endpoint: str | None = None,
+        author: str | None = None,
+        filter: tuple[str, ...] | list[str] = (),  # noqa: A002 (the Hub's own parameter name)
+        limit: int | None = None,
+        resume: bool = False,
+        progress=None,
+    ) -> pd.DataFrame:
+        """Crawl the Hub's model listing into one new snapshot: scope `full`, or `filtered` by author/filter/limit.
+
+        The endpoint is the argument, else $HF_ENDPOINT, else the public Hub;
+        the token comes from $HF_TOKEN. `resume=True` continues the store's
+        unfinished crawl (or starts one); `progress` receives a CrawlProgress
+        after every page and around every rate-limit wait.
+        """
+        # Imported here so that commands that never crawl do not load the HTTP client.
+        from hubecon.sources.hub_crawler import crawl_hub
+
+        crawl = crawl_hub(self._writable_store(), endpoint=endpoint, author=author, filters=tuple(filter), limit=limit, resume=resume, progress=progress)
+        stored = Store.open(self._writable_store()).snapshots().set_index("snapshot_id").loc[[crawl.snapshot_id]].reset_index()
+        stats = crawl.stats
+        return result(
+            stored,
+            command="ingest hub",
+            params={"endpoint": crawl.params["endpoint"], "author": author, "filter": list(filter), "limit": limit, "resume": resume},
+            data={"source": str(self.store_path), "kind": "store"},
+            n={"models": int(stored["n_models"].iloc[0])},
+            crawl={
+                "crawl_id": crawl.crawl_id,
+                "scope": crawl.scope,
+                "pages": stats.pages,
+                "models": stats.models,
+                "requests": stats.requests,
+                "retries": stats.retries,
+                "waits": stats.waits,
+                "wait_seconds": round(stats.wait_seconds, 1),
+                "resumes": stats.resumes,
+                "duplicates_skipped": stats.duplicates_skipped,
+                "rejected_expand": stats.rejected_expand,
+                "malformed_pages": stats.malformed_pages,
+                "rows_rejected": len(crawl.rejected),
+            },
+        )
+
+    # -- model properties over time (Analytics II) -------------------------------------------------
+
+    def trends(self, period: str | None = None, since: str | None = None, until: str | None = None, created_since: str | None = None, created_until: str | None = None,
+               attribution: str = "uploader", exclude: tuple[str, ...] | list[str] = (), snapshot: str | None = None, seed: int | None = None) -> pd.DataFrame:
+        """Sizes, modality, quantization, MoE, licences and architectures per period, with first→last tests (DESIGN.md §3, Model properties and Trends)."""
+        from hubecon.metrics.trends import TREND_METRICS
+
+        return self._property_periods("trends", TREND_METRICS, True, period, since, until, created_since, created_until, attribution, exclude, snapshot, seed)
+
+    def openness(self, period: str | None = None, since: str | None = None, until: str | None = None, created_since: str | None = None, created_until: str | None = None,
+                 attribution: str = "uploader", exclude: tuple[str, ...] | list[str] = (), snapshot: str | None = None, seed: int | None = None) -> pd.DataFrame:
+        """Open source vs open weights, training-data transparency and licence restrictions per period (DESIGN.md §3, Openness and Trends)."""
+        from hubecon.metrics.trends import OPENNESS_METRICS
+
+        return self._property_periods("openness", OPENNESS_METRICS, False, period, since, until, created_since, created_until, attribution, exclude, snapshot, seed)
+
+    def _property_periods(self, command, metrics, sizes, period, since, until, created_since, created_until, attribution, exclude, snapshot, seed) -> pd.DataFrame:
+        from hubecon.metrics import trends as tr
+        from hubecon.metrics.significance import BOOTSTRAP_RESAMPLES, DEFAULT_SEED
+        from hubecon.metrics.windows import day_bounds
+
+        check_choice("attribution", attribution, ATTRIBUTIONS)
+        for item in exclude:
+            check_choice("exclude", item, EXCLUSIONS)
+        exclude, seed = tuple(sorted(set(exclude))), DEFAULT_SEED if seed is None else int(seed)
+        history = snapshot is None and len(History.of(self._catalogue).snapshots) >= 2
+        facts = self.enriched.facts.copy()
+        attribution_table = self.registry.attribution()
+        facts["third_party"] = tr.third_party_flags(facts, self.enriched.credit, attribution_table)
+        created_from, created_to = day_bounds(created_since, created_until)
+        if created_from is not None or created_to is not None:
+            created = pd.to_datetime(facts["created_at"], utc=True)
+            keep = facts["created_known"] & (created >= (created_from or created.min())) & (created <= (created_to or created.max()))
+            facts = facts[keep.fillna(False)]
+        weights = tr.model_weights_from(self.store.con, facts, self.enriched.credit, attribution_table, attribution=attribution, exclude=exclude)
+        unknown = None
+        if history:
+            period = period or "month"
+            check_choice("period", period, tr.WINDOW_PERIODS)
+            measured = self.measured(None, period, since, until, None)
+            bounds = pd.DataFrame(measured.window["periods"])
+            per_model = self.store.con.execute(measured.downloads.select("period", "model_id", "downloads")).merge(bounds, on="period")
+            units, kind, snapshot_id = tr.window_units(per_model, weights), tr.OBSERVATION_WINDOW, None
+            data, window = measured.data, measured.window
+        else:
+            period = period or "year"
+            check_choice("period", period, tr.COHORT_PERIODS)
+            if since or until:
+                raise HubeconError("--since/--until: a single snapshot has one 30-day window; filter creation cohorts with --created-since/--created-until instead")
+            chosen = self.snapshot(snapshot)
+            downloads = self.store.con.execute(self._downloads(chosen).select("model_id", "downloads"))
+            units, unknown = tr.cohort_units(facts, downloads, weights, period)
+            kind, snapshot_id, data = tr.CREATION_COHORT, chosen["snapshot_id"], self.data_info(chosen)
+            window = {"period": f"creation {period}", "note": "periods are creation cohorts; downloads are the snapshot's 30-day counts"}
+        computed = tr.property_periods(self.store.con, facts, units, metrics, period_kind=kind, sizes=sizes, seed=seed, unknown=unknown)
+        params = {"period": period, "period_kind": kind, "since": since, "until": until, "created_since": created_since, "created_until": created_until,
+                  "attribution": attribution, "exclude": list(exclude), "snapshot": snapshot_id, "seed": seed, "bootstrap_resamples": BOOTSTRAP_RESAMPLES,
+                  "alpha": 0.05, "registry_sha256": self.registry.sha256}
+        return result(computed.rows, command=command, params=params, data=data, n=computed.n, window=window, periods=computed.periods,
+                      multipliers=plain(computed.multipliers), seeds={"bootstrap": seed},
+                      metrics={metric.name: metric.description for metric in metrics} | ({key: text for key, (_, text) in tr.SIZE_METRICS.items()} if sizes else {}))
+
     # -- writing a store ---------------------------------------------------------------------------
 
     def _writable_store(self) -> Path:
@@ -443,30 +621,44 @@ class Hubecon:
             raise HubeconError("no store to write to: give --store DIR or set HUBECON_STORE")
         return self.store_path
 
-    def import_listing(self, path: Path | str, taken_at: str, scope: str = "sample") -> pd.DataFrame:
+    def import_listing(self, path: Path | str, taken_at: str, scope: str = "sample", skip_bad_rows: bool = False) -> pd.DataFrame:
         """Add a Hub listing (CSV or Parquet of `list_models` rows) as a snapshot taken at `taken_at`."""
         check_choice("scope", scope, SCOPES)
         batch = read_models_table(Path(path), taken_at=parse_when(taken_at), scope=scope, source=f"listing:{Path(path).name}")
-        return self._import([batch], "import listing", {"file": str(path), "taken_at": taken_at, "scope": scope})
+        params = {"file": str(path), "taken_at": taken_at, "scope": scope, "skip_bad_rows": skip_bad_rows}
+        return self._import([batch], "import listing", params, skip_bad_rows)
 
-    def import_hub_stats(self, paths: list[Path | str] | Path | str, taken_at: str | None = None, scope: str = "full") -> pd.DataFrame:
+    def import_hub_stats(self, paths: list[Path | str] | Path | str, taken_at: str | None = None, scope: str = "full", skip_bad_rows: bool = False) -> pd.DataFrame:
         """Add hub-stats `models.parquet` files (each dated by `taken_at` or its file name)."""
         check_choice("scope", scope, SCOPES)
         paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
-        if taken_at and len(paths) > 1:
+        if taken_at is not None and len(paths) > 1:
             raise HubeconError("--taken-at dates one file; several files take their dates from their names")
-        batches = [read_hub_stats(Path(path), taken_at=parse_when(taken_at) if taken_at else None, scope=scope) for path in paths]
-        return self._import(batches, "import hub-stats", {"files": [str(path) for path in paths], "taken_at": taken_at, "scope": scope})
+        batches = [read_hub_stats(Path(path), taken_at=parse_when(taken_at) if taken_at is not None else None, scope=scope) for path in paths]
+        params = {"files": [str(path) for path in paths], "taken_at": taken_at, "scope": scope, "skip_bad_rows": skip_bad_rows}
+        return self._import(batches, "import hub-stats", params, skip_bad_rows)
 
-    def import_series(self, folder: Path | str) -> pd.DataFrame:
+    def import_series(self, folder: Path | str, skip_bad_rows: bool = False) -> pd.DataFrame:
         """Add a download series: a folder of dated CSV files, one snapshot each (scope `series`)."""
-        return self._import(read_series(folder), "import series", {"folder": str(folder)})
+        return self._import(read_series(folder), "import series", {"folder": str(folder), "skip_bad_rows": skip_bad_rows}, skip_bad_rows)
 
-    def import_study(self, path: Path | str) -> pd.DataFrame:
+    def import_study(self, path: Path | str, skip_bad_rows: bool = False) -> pd.DataFrame:
         """Add the reference study's parquet: one snapshot per weekly `time`, its lineage and labels."""
-        return self._import(read_study(path), "import study", {"file": str(path)})
+        return self._import(read_study(path), "import study", {"file": str(path), "skip_bad_rows": skip_bad_rows}, skip_bad_rows)
 
-    def _import(self, batches: list, command: str, params: dict) -> pd.DataFrame:
+    def _import(self, batches: list, command: str, params: dict, skip_bad_rows: bool = False) -> pd.DataFrame:
+        """Store the batches; a rejected row stops the whole import (nothing stored) unless `skip_bad_rows`."""
+        if not skip_bad_rows:
+            for batch in batches:
+                if len(batch.rejected):
+                    first = batch.rejected.iloc[0]
+                    raise InputError(
+                        batch.origin,
+                        f"{first['problem']} ('{first['value']}'); {len(batch.rejected)} bad row(s) in all, nothing stored "
+                        "(--skip-bad-rows stores the others and lists the rejected)",
+                        row=int(first["row"]),
+                        field=first["field"],
+                    )
         new = add_snapshots(self._writable_store(), batches)
         rows = pd.DataFrame(
             {
@@ -496,7 +688,9 @@ def parse_when(text: str) -> pd.Timestamp:
     try:
         stamp = pd.Timestamp(text)
     except ValueError:
-        raise HubeconError(f"--taken-at: '{text}' is not a date or date-time (e.g. 2026-04-27 or 2026-04-27T22:08:30Z)") from None
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise HubeconError(f"--taken-at: '{text}' is not a date or date-time (e.g. 2026-04-27 or 2026-04-27T22:08:30Z)")
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -25,8 +26,10 @@ app = typer.Typer(
 )
 registry_app = typer.Typer(help="The developer registry: who is behind each namespace.", no_args_is_help=True)
 import_app = typer.Typer(help="Add snapshots to a store (create it if needed).", no_args_is_help=True)
+ingest_app = typer.Typer(help="Crawl live sources into a store (create it if needed).", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
 app.add_typer(import_app, name="import")
+app.add_typer(ingest_app, name="ingest")
 
 ENGINES = ("duckdb",)
 
@@ -39,6 +42,9 @@ class Settings:
 
 settings = Settings()
 FormatOption = Annotated[str, typer.Option("--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")]
+SkipBadRowsOption = Annotated[
+    bool, typer.Option("--skip-bad-rows", help="Store the acceptable rows and list the rejected ones (default: any bad row stops the import).")
+]
 SnapshotOption = Annotated[
     Optional[str], typer.Option("--snapshot", help="Snapshot to analyse: an id, a date (YYYY-MM-DD: the latest taken by then) or 'latest'.")
 ]
@@ -169,6 +175,77 @@ def quality(
     render(frame, fmt, console(), title="Data quality")
 
 
+PropertyPeriodOption = Annotated[
+    Optional[str],
+    typer.Option("--period", help="Creation cohorts on one snapshot: year (default) or quarter. Observation windows on a history: week, month (default), quarter or year."),
+]
+PROPERTY_SHOWN = ["period", "metric", "category", "weighting", "value", "unit", "models", "n", "downloads"]
+SHIFT_SHOWN = ["metric", "category", "weighting", "first_period", "last_period", "first", "last", "multiplier", "test", "statistic", "p_value", "ci_low", "ci_high", "n_first", "n_last", "significant", "trend_p_value", "trend_periods", "note"]
+
+
+def render_property_periods(frame: pd.DataFrame, fmt: str, title: str) -> None:
+    """The period table, then (table and md) the first→last multipliers with their tests."""
+    out = console()
+    envelope = frame.attrs["envelope"]
+    kind = envelope["params"]["period_kind"]
+    if fmt in ("json", "csv"):
+        render(frame, fmt, out)
+        return
+    shown = frame[PROPERTY_SHOWN].copy()
+    shown.attrs = frame.attrs
+    render(shown, fmt, out, title=f"{title} per {kind} ({envelope['params']['period']})")
+    shifts = pd.DataFrame(envelope["multipliers"])
+    if len(shifts):
+        shifts = shifts[[column for column in SHIFT_SHOWN if column in shifts]]
+    if fmt == "md":
+        out.file.write("\n")
+    render(shifts, fmt, out, title=f"First → last {kind}: multipliers and tests (α = 0.05, two-sided; bootstrap seed {envelope['seeds']['bootstrap']})")
+
+
+@app.command()
+def trends(
+    period: PropertyPeriodOption = None,
+    since: Annotated[Optional[str], typer.Option(help="History only: first day of the observation windows (YYYY-MM-DD, inclusive).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="History only: last day of the observation windows (YYYY-MM-DD, inclusive).")] = None,
+    created_since: Annotated[Optional[str], typer.Option(help="Only models created on or after this day (YYYY-MM-DD).")] = None,
+    created_until: Annotated[Optional[str], typer.Option(help="Only models created on or before this day (YYYY-MM-DD).")] = None,
+    attribution: Annotated[str, typer.Option(help="Whose downloads the exclusions and the bootstrap's developer units follow: uploader or origin.")] = "uploader",
+    exclude: Annotated[list[str], typer.Option(help=f"Leave out of the universe (repeatable): {', '.join(EXCLUSIONS)}.")] = [],  # noqa: B006
+    seed: Annotated[Optional[int], typer.Option(help="Seed of the bootstrap resamples (recorded in the output).")] = None,
+    snapshot: SnapshotOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """How the models change: size, modality, quantization, MoE, licences, architectures per period, with first→last tests."""
+    check_format(fmt)
+    frame = session().trends(
+        period=period, since=since, until=until, created_since=created_since, created_until=created_until, attribution=attribution,
+        exclude=tuple(exclude), snapshot=snapshot or settings.snapshot, seed=seed,
+    )
+    render_property_periods(frame, fmt, "Model properties")
+
+
+@app.command()
+def openness(
+    period: PropertyPeriodOption = None,
+    since: Annotated[Optional[str], typer.Option(help="History only: first day of the observation windows (YYYY-MM-DD, inclusive).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="History only: last day of the observation windows (YYYY-MM-DD, inclusive).")] = None,
+    created_since: Annotated[Optional[str], typer.Option(help="Only models created on or after this day (YYYY-MM-DD).")] = None,
+    created_until: Annotated[Optional[str], typer.Option(help="Only models created on or before this day (YYYY-MM-DD).")] = None,
+    attribution: Annotated[str, typer.Option(help="Whose downloads the exclusions and the bootstrap's developer units follow: uploader or origin.")] = "uploader",
+    exclude: Annotated[list[str], typer.Option(help=f"Leave out of the universe (repeatable): {', '.join(EXCLUSIONS)}.")] = [],  # noqa: B006
+    seed: Annotated[Optional[int], typer.Option(help="Seed of the bootstrap resamples (recorded in the output).")] = None,
+    snapshot: SnapshotOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Open source vs open weights, training-data transparency (own step and full stack) and licence restrictions per period."""
+    check_format(fmt)
+    frame = session().openness(
+        period=period, since=since, until=until, created_since=created_since, created_until=created_until, attribution=attribution,
+        exclude=tuple(exclude), snapshot=snapshot or settings.snapshot, seed=seed,
+    )
+    render_property_periods(frame, fmt, "Openness")
+
+
 @registry_app.command("coverage")
 def registry_coverage(snapshot: SnapshotOption = None, fmt: FormatOption = "table") -> None:
     """How much of each snapshot's downloads the registry attributes, under both attributions."""
@@ -211,11 +288,12 @@ def import_listing(
     file: Annotated[Path, typer.Argument(help="CSV or Parquet of Hub models (model_id, downloads, … columns found by name).")],
     taken_at: Annotated[str, typer.Option(help="When the listing was taken (UTC date or date-time).")],
     scope: Annotated[str, typer.Option(help="sample (a curated subset), full or filtered.")] = "sample",
+    skip_bad_rows: SkipBadRowsOption = False,
     fmt: FormatOption = "table",
 ) -> None:
     """Add a Hub listing to the store as one snapshot."""
     check_format(fmt)
-    render_import(session_for_writing().import_listing(file, taken_at=taken_at, scope=scope), fmt)
+    render_import(session_for_writing().import_listing(file, taken_at=taken_at, scope=scope, skip_bad_rows=skip_bad_rows), fmt)
 
 
 @import_app.command("hub-stats")
@@ -223,31 +301,92 @@ def import_hub_stats(
     files: Annotated[list[Path], typer.Argument(help="hub-stats models.parquet files (dates from their names, e.g. models-20251023-<sha>.parquet).")],
     taken_at: Annotated[Optional[str], typer.Option(help="When the dump was taken (UTC), for one file whose name has no date.")] = None,
     scope: Annotated[str, typer.Option(help="full (the whole listing), filtered or sample.")] = "full",
+    skip_bad_rows: SkipBadRowsOption = False,
     fmt: FormatOption = "table",
 ) -> None:
     """Add hub-stats models.parquet files to the store, one snapshot each."""
     check_format(fmt)
-    render_import(session_for_writing().import_hub_stats(files, taken_at=taken_at, scope=scope), fmt)
+    render_import(session_for_writing().import_hub_stats(files, taken_at=taken_at, scope=scope, skip_bad_rows=skip_bad_rows), fmt)
 
 
 @import_app.command("series")
 def import_series(
     folder: Annotated[Path, typer.Argument(help="A folder of dated CSV files (model_url, downloads[, downloadsAllTime], date).")],
+    skip_bad_rows: SkipBadRowsOption = False,
     fmt: FormatOption = "table",
 ) -> None:
     """Add a download series (one snapshot per dated file, scope series)."""
     check_format(fmt)
-    render_import(session_for_writing().import_series(folder), fmt)
+    render_import(session_for_writing().import_series(folder, skip_bad_rows=skip_bad_rows), fmt)
 
 
 @import_app.command("study")
 def import_study(
     file: Annotated[Path, typer.Argument(help="The study's all_downloads_with_annotations.parquet or one_year_rolling.parquet.")],
+    skip_bad_rows: SkipBadRowsOption = False,
     fmt: FormatOption = "table",
 ) -> None:
     """Add the reference study's data: weekly snapshots, its lineage edges and its labels."""
     check_format(fmt)
-    render_import(session_for_writing().import_study(file), fmt)
+    render_import(session_for_writing().import_study(file, skip_bad_rows=skip_bad_rows), fmt)
+
+
+@ingest_app.command("hub")
+def ingest_hub(
+    endpoint: Annotated[Optional[str], typer.Option(help="Hub URL (default: $HF_ENDPOINT, else https://huggingface.co).")] = None,
+    author: Annotated[Optional[str], typer.Option(help="Only this namespace's models (scope filtered).")] = None,
+    filter: Annotated[list[str], typer.Option("--filter", help="Only models with this tag (repeatable, all must match; scope filtered).")] = [],  # noqa: A002,B006
+    limit: Annotated[Optional[int], typer.Option(help="Stop after N models, newest first (scope filtered).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the store's unfinished crawl (or start one).")] = False,
+    fmt: FormatOption = "table",
+) -> None:
+    """Snapshot the Hub's public model listing (GET /api/models) within its rate limits; token from $HF_TOKEN."""
+    check_format(fmt)
+    writer = session_for_writing()
+    with crawl_progress_bar() as on_progress:
+        frame = writer.ingest_hub(endpoint=endpoint, author=author, filter=tuple(filter), limit=limit, resume=resume, progress=on_progress)
+    render(frame, fmt, console(), title="Stored snapshot")
+    if fmt in ("table", "md"):
+        crawl = frame.attrs["envelope"]["crawl"]
+        summary = (
+            f"Crawl {crawl['crawl_id']}: {crawl['pages']:,} pages, {crawl['models']:,} models, {crawl['requests']:,} requests, "
+            f"{crawl['retries']:,} retries, {crawl['waits']:,} rate-limit waits ({crawl['wait_seconds']:,} s), {crawl['resumes']} resumes"
+        )
+        if crawl["rejected_expand"]:
+            summary += f"; the server rejected expand={', '.join(crawl['rejected_expand'])} (left out)"
+        if crawl["malformed_pages"]:
+            summary += f"; {len(crawl['malformed_pages'])} malformed responses retried (first at {crawl['malformed_pages'][0]['at']})"
+        Console(stderr=True, soft_wrap=True).print(escape(summary), highlight=False)
+
+
+@contextmanager
+def crawl_progress_bar():
+    """A Rich progress bar on stderr fed by the crawler's CrawlProgress updates; yields the callback."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[pages]:,} pages · {task.completed:,.0f}{task.fields[of_total]} models · {task.fields[retries]:,} retries · {task.fields[waits]:,} waits"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True)) as bar:
+        task = bar.add_task("crawling", total=None, pages=0, of_total="", retries=0, waits=0)
+
+        def on_progress(update) -> None:
+            if update.phase == "storing":
+                description = "storing the snapshot"
+            elif update.waiting:
+                description = f"rate limit: waiting {update.waiting:,.0f} s"
+            else:
+                description = "crawling"
+            of_total = f" of {update.total:,}" if update.total else ""
+            bar.update(task, description=description, total=update.total, completed=update.models, pages=update.pages, of_total=of_total, retries=update.retries, waits=update.waits)
+
+        yield on_progress
 
 
 def session_for_writing() -> hubecon.Hubecon:

@@ -51,7 +51,7 @@ def country_label(key: str) -> str:
     }
     if key in special:
         return special[key]
-    country = pycountry.countries.get(alpha_2=key)
+    country = pycountry.countries.get(alpha_2=key) if len(key) == 2 else None
     return getattr(country, "common_name", None) or country.name if country else key
 
 

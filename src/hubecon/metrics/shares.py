@@ -15,6 +15,7 @@ import pandas as pd
 from hubecon.enrich.registry import INDIVIDUALS, OTHER, UNATTRIBUTED, country_label
 
 GROUPINGS = ("country", "type", "developer", "model")
+LABELS = ("registry", "study")
 ATTRIBUTIONS = ("uploader", "origin")
 COHORTS = ("all", "new")
 EXCLUSIONS = ("individuals", "unattributed", "test-repos", "gguf")
@@ -28,17 +29,18 @@ class Window:
     end: pd.Timestamp
 
 
-def cohort_fraction(created_at: ibis.Column, created_known: ibis.Column, window: Window) -> ibis.Column:
+def cohort_fraction(created_at: ibis.Column, created_known: ibis.Column, window_start: ibis.Column, window_end: ibis.Column) -> ibis.Column:
     """The part of a window's downloads that fall in a model's first 365 days, pro rata by days.
 
     (days of the window after creation and before the first anniversary) ÷
     (days of the window after creation). A model created inside the window
     counts in full; one whose anniversary falls inside counts in part; one
-    with an unknown creation date is outside the cohort.
+    with an unknown creation date is outside the cohort. The window is the
+    one the count came from: a snapshot's 30 days, or one difference.
     """
     created = created_at.epoch_seconds()
-    start = ibis.greatest(ibis.literal(window.start.timestamp()), created)
-    end = ibis.literal(window.end.timestamp())
+    start = ibis.greatest(window_start.epoch_seconds(), created)
+    end = window_end.epoch_seconds()
     after_creation = end - start
     in_first_year = ibis.greatest(ibis.least(end, created + FIRST_YEAR_SECONDS) - start, 0)
     return (
@@ -58,18 +60,18 @@ def credited_downloads(
     *,
     attribution: str,
     cohort: str,
-    window: Window,
     exclude: tuple[str, ...],
 ) -> ibis.Table:
-    """One row per (model, credited namespace): downloads after cohort weighting, credit splitting and exclusions.
+    """One row per (period, model, credited namespace): downloads after cohort weighting, credit splitting and exclusions.
 
-    `downloads` has model_id and downloads (D(m, W)). Columns out: model_id,
-    entity_model (the model credited), namespace, developer, country,
-    developer_type (null where unattributed), downloads.
+    `downloads` has period (null for a single window), model_id, downloads
+    and the window_start/window_end each count came from. Columns out:
+    period, model_id, entity_model (the model credited), namespace,
+    developer, country, developer_type (null where unattributed), downloads.
     """
     rows = downloads.join(facts, "model_id")
     if cohort == "new":
-        rows = rows.mutate(downloads=rows.downloads * cohort_fraction(rows.created_at, rows.created_known, window))
+        rows = rows.mutate(downloads=rows.downloads * cohort_fraction(rows.created_at, rows.created_known, rows.window_start, rows.window_end))
     if "test-repos" in exclude:
         rows = rows.filter(~rows.test_repo)
     if "gguf" in exclude:
@@ -80,12 +82,54 @@ def credited_downloads(
         )
     else:
         rows = rows.mutate(entity_model=rows.model_id, credited_namespace=rows.namespace)
-    rows = rows.select("model_id", "entity_model", namespace="credited_namespace", downloads="downloads")
+    rows = rows.select("period", "model_id", "entity_model", namespace="credited_namespace", downloads="downloads")
     rows = rows.left_join(attribution_table, "namespace").drop("namespace_right")
     if "individuals" in exclude:
         rows = rows.filter(rows.developer_type.isnull() | (rows.developer_type != "individual"))
     if "unattributed" in exclude:
         rows = rows.filter(rows.developer_type.notnull())
+    return rows
+
+
+STUDY_GROUP_FIELDS = {"uploader": "merged_country_groups_single", "origin": "merged_derived_country_groups_single"}
+STUDY_USER_GROUP = "User"
+
+
+def study_labelled_downloads(
+    downloads: ibis.Table, facts: ibis.Table, annotations: ibis.Table, *, attribution: str, cohort: str, exclude: tuple[str, ...]
+) -> ibis.Table:
+    """Like credited_downloads, with the study's own labels as the keys (DESIGN.md §3, `--labels study`).
+
+    Country keys are its country groups (USA, China, International / Online,
+    User, …): the uploader's group, or under `origin` its single derived
+    group; the type key is its org_type. A model it did not label is
+    unattributed.
+    """
+    rows = downloads.join(facts, "model_id")
+    if cohort == "new":
+        rows = rows.mutate(downloads=rows.downloads * cohort_fraction(rows.created_at, rows.created_known, rows.window_start, rows.window_end))
+    if "test-repos" in exclude:
+        rows = rows.filter(~rows.test_repo)
+    if "gguf" in exclude:
+        rows = rows.filter(~rows.gguf)
+    study = annotations.filter(annotations.source == "study")
+    group = study.filter(study.field == STUDY_GROUP_FIELDS[attribution]).select(group_model="model_id", country="value")
+    kind = study.filter(study.field == "org_type").select(kind_model="model_id", developer_type="value")
+    rows = rows.left_join(group, rows.model_id == group.group_model).left_join(kind, ibis._.model_id == kind.kind_model)
+    rows = rows.select(
+        "period",
+        "model_id",
+        entity_model="model_id",
+        namespace="namespace",
+        developer=ibis.null("string"),
+        country="country",
+        developer_type=ibis.cases((rows.country.notnull(), rows.developer_type.fill_null("unknown")), else_=ibis.null("string")),
+        downloads="downloads",
+    )
+    if "individuals" in exclude:
+        rows = rows.filter(rows.country.isnull() | (rows.country != STUDY_USER_GROUP))
+    if "unattributed" in exclude:
+        rows = rows.filter(rows.country.notnull())
     return rows
 
 
@@ -97,16 +141,19 @@ def group_key(rows: ibis.Table, by: str) -> ibis.Column:
 
 
 def share_rows(con: ibis.BaseBackend, rows: ibis.Table, *, by: str, top: int | None) -> tuple[pd.DataFrame, dict]:
-    """The share table of credited rows grouped by `by`, cut to `top` keys, plus its n."""
+    """The share table of credited rows grouped by period and `by`, each period cut to `top` keys, plus its n."""
     keyed = rows.mutate(key=group_key(rows, by))
-    grouped = con.execute(keyed.group_by("key").agg(downloads=keyed.downloads.sum()))
+    grouped = con.execute(keyed.group_by(["period", "key"]).agg(downloads=keyed.downloads.sum()))
     counts = con.execute(
         rows.filter(rows.downloads > 0).aggregate(
             models=rows.model_id.nunique(),
             developers=rows.developer.fill_null(ibis.literal("namespace:") + rows.namespace).nunique(),
         )
     )
-    table = finish_shares(grouped, by=by, top=top)
+    periods = [finish_shares(group, by=by, top=top).assign(period=period) for period, group in grouped.groupby("period", dropna=False, sort=True)]
+    columns = ["period", "key", "label", "downloads", "share"]
+    table = pd.concat(periods, ignore_index=True)[columns] if periods else pd.DataFrame(columns=columns)
+    table["period"] = table["period"].astype(object).where(table["period"].notna(), None)
     return table, {"models": int(counts["models"].iloc[0]), "developers": int(counts["developers"].iloc[0])}
 
 
@@ -118,12 +165,11 @@ def finish_shares(grouped: pd.DataFrame, *, by: str, top: int | None) -> pd.Data
     if top is not None and len(ranked) > top:
         other = pd.DataFrame({"key": [OTHER], "downloads": [ranked["downloads"].iloc[top:].sum()]})
         ranked = pd.concat([ranked.iloc[:top], other], ignore_index=True)
-    table = pd.concat([ranked, special], ignore_index=True)
+    table = pd.concat([ranked[["key", "downloads"]], special[["key", "downloads"]]], ignore_index=True)
     total = table["downloads"].sum()
     table["share"] = table["downloads"] / total if total > 0 else 0.0
     table["label"] = table["key"].map(lambda key: label_for(by, key))
-    table.insert(0, "period", None)
-    return table[["period", "key", "label", "downloads", "share"]].reset_index(drop=True)
+    return table.reset_index(drop=True)
 
 
 def label_for(by: str, key: str) -> str:

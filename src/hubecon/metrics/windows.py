@@ -103,8 +103,10 @@ class History:
 def step_downloads(observations: ibis.Table, models: ibis.Table, steps: pd.DataFrame) -> ibis.Table:
     """One row per (step, model present at its later snapshot): the step's downloads, or null where missing.
 
-    Columns: cur_id, cur_taken_at, model_id, downloads, estimated, rollback,
-    missing, unobserved_days.
+    Columns: cur_id, cur_taken_at, model_id, downloads, window_start,
+    window_end (the interval the figure covers: the difference's two
+    snapshots, or the 30 days, at most the step, before the later one),
+    estimated, rollback, missing, unobserved_days.
     """
     step_table = ibis.memtable(steps.assign(days=steps["days"].fillna(float(ROLLING_DAYS))))
     cur = observations.join(step_table, observations.snapshot_id == step_table.cur_id)
@@ -127,11 +129,14 @@ def step_downloads(observations: ibis.Table, models: ibis.Table, steps: pd.DataF
         (~all_time_series, estimate.cast("float64")),
         else_=ibis.null("float64"),
     )
+    covered_seconds = (ibis.least(rows.days, ROLLING_DAYS) * 86400).cast("int64")
     return rows.select(
         "cur_id",
         "cur_taken_at",
         "model_id",
         downloads=downloads,
+        window_start=ibis.cases((exact, rows.prev_taken_at), else_=rows.cur_taken_at - covered_seconds.as_interval("s")),
+        window_end=rows.cur_taken_at,
         estimated=~exact & ~all_time_series,
         rollback=exact & present_before & (difference < 0),
         missing=~exact & all_time_series & ~first_step,
@@ -144,6 +149,7 @@ class PeriodDownloads:
     """D(m, period) for every model and period, with what the figures rest on."""
 
     table: ibis.Table  # period, period_start, period_end, model_id, downloads, estimated
+    steps: ibis.Table  # the same per difference, before summing: + window_start, window_end
     scope: str
     periods: pd.DataFrame  # period, period_start, period_end, snapshots (ids whose steps it holds)
     shortened: bool  # no snapshot at or before the window's start: it begins at the first one inside
@@ -217,4 +223,4 @@ def period_downloads(
         downloads=rows.downloads.sum(), estimated=rows.estimated.any()
     )
     summary = periods.groupby(["period", "period_start", "period_end"], as_index=False).agg(snapshots=("cur_id", list))
-    return PeriodDownloads(table, history.scope, summary, shortened)
+    return PeriodDownloads(table, rows, history.scope, summary, shortened)

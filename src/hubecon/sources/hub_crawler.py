@@ -45,7 +45,8 @@ import pandas as pd
 
 from hubecon.errors import HubeconError
 from hubecon.sources.models_table import models_batch
-from hubecon.store.store import CATALOGUE, read_catalogue, store_snapshot, writer_lock
+from hubecon.store.schema import SnapshotBatch
+from hubecon.store.store import store_snapshot, writer_lock
 
 PUBLIC_HUB = "https://huggingface.co"
 EXPAND = (
@@ -134,6 +135,7 @@ class CrawlResult:
     scope: str
     params: dict
     stats: CrawlStats
+    rejected: pd.DataFrame  # rows the store would not take (row, field, problem, value)
 
 
 ProgressCallback = Callable[[CrawlProgress], None]
@@ -501,7 +503,8 @@ class Crawl:
     @classmethod
     def start(cls, root: Path, *, endpoint: str, author: str | None, filters: list[str], limit: int | None) -> "Crawl":
         started = datetime.now(timezone.utc)
-        crawl_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+        # Sortable to the microsecond, so the latest unfinished crawl is the last in name order.
+        crawl_id = f"{started:%Y%m%dT%H%M%S.%fZ}-{uuid.uuid4().hex[:6]}"
         params = [("sort", "createdAt"), ("direction", "-1"), ("limit", str(min(PAGE_SIZE_ASKED, limit or PAGE_SIZE_ASKED)))]
         params += [("expand", value) for value in EXPAND]
         params += ([("author", author)] if author else []) + [("filter", value) for value in filters]
@@ -590,6 +593,13 @@ class Crawl:
 # -- the crawl --------------------------------------------------------------------------------------
 
 
+def remove_stale_temporaries(crawls: Path) -> None:
+    """Temporary files a killed crawler left mid-write; only the lock holder writes here, so none is live."""
+    for pattern in (".*.tmp", "*/.*.tmp", "*/pages/.*.tmp"):
+        for path in crawls.glob(pattern):
+            path.unlink(missing_ok=True)
+
+
 def resolve_endpoint(endpoint: str | None) -> str:
     chosen = (endpoint or os.environ.get("HF_ENDPOINT") or PUBLIC_HUB).strip().rstrip("/")
     url = httpx.URL(chosen)
@@ -636,6 +646,7 @@ def crawl_hub(
     root = Path(root)
     token = os.environ.get("HF_TOKEN") or None
     with writer_lock(root):
+        remove_stale_temporaries(root / CRAWLS_FOLDER)
         crawl = choose_crawl(root, endpoint=endpoint, author=author, filters=list(filters), limit=limit, resume=resume)
         state, stats = crawl.state, crawl.stats
         total: int | None = state["limit"]
@@ -657,28 +668,32 @@ def crawl_hub(
                 full = state["limit"] is not None and crawl.models >= state["limit"]
                 crawl.save_page(rows, None if full else page.next_query)
                 report()
+        except BaseException:
+            # Between pages the state is consistent; keep the counts (retries, malformed pages) of the failed page.
+            crawl.save_state()
+            raise
         finally:
             listing.close()
         report(phase="storing")
-        snapshot_id, params = store_crawl(root, crawl)
-        crawl.finish(snapshot_id)
-        return CrawlResult(snapshot_id, state["crawl_id"], state["scope"], params, stats)
+        batch = crawl_batch(crawl)
+        # A store that already holds this crawl (killed after storing it) gives its id back.
+        store_snapshot(root, batch)
+        crawl.finish(batch.snapshot_id)
+        return CrawlResult(batch.snapshot_id, state["crawl_id"], state["scope"], batch.params, stats, batch.rejected)
 
 
-def store_crawl(root: Path, crawl: Crawl) -> tuple[str, dict]:
-    """The crawl's rows as one snapshot; if a kill came after storing it but before recording that, the stored one."""
+def crawl_batch(crawl: Crawl) -> SnapshotBatch:
+    """The crawl's rows as one snapshot."""
     state = crawl.state
     rows = [row for page in crawl.pages() for row in page]
     if not rows:
         raise CrawlError(f"{state['endpoint']}/api/models listed no models for this crawl ({crawl_description(state)}); nothing stored")
-    digest = hashlib.sha256()
+    # The crawl's identity and rows: each crawl is its own observation, and a
+    # resumed crawl that was stored just before a kill is recognised.
+    digest = hashlib.sha256(f"{state['endpoint']} {state['started_at']}\n".encode())
     for row in rows:
         digest.update(json.dumps(row, ensure_ascii=False, sort_keys=True).encode() + b"\n")
     frame = pd.DataFrame.from_records(rows, columns=["id", "_id", *state["expand"]])
-    # The store keeps card data and GGUF metadata as JSON text.
-    for column in ("cardData", "gguf"):
-        if column in frame.columns:
-            frame[column] = frame[column].map(lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True) if isinstance(value, (dict, list)) else value)
     taken_at = pd.Timestamp(state["started_at"])
     params = {
         "endpoint": state["endpoint"],
@@ -692,13 +707,7 @@ def store_crawl(root: Path, crawl: Crawl) -> tuple[str, dict]:
         "crawl_id": state["crawl_id"],
         "started_at": state["started_at"],
     }
-    catalogue = root / CATALOGUE
-    if catalogue.exists():
-        stored = read_catalogue(catalogue)
-        same = stored[(stored["sha256"] == digest.hexdigest()) & (stored["taken_at"] == taken_at)]
-        if len(same):
-            return str(same["snapshot_id"].iloc[0]), params
-    batch = models_batch(
+    return models_batch(
         frame,
         origin=f"{state['endpoint']}/api/models",
         taken_at=taken_at,
@@ -707,7 +716,6 @@ def store_crawl(root: Path, crawl: Crawl) -> tuple[str, dict]:
         params=params,
         sha256=digest.hexdigest(),
     )
-    return store_snapshot(root, batch), params
 
 
 def crawl_description(state: dict) -> str:

@@ -171,6 +171,7 @@ def models_batch(frame: pd.DataFrame, *, origin: object, taken_at: pd.Timestamp,
         sha256=sha256,
         rejected=rejected,
         rows_read=len(frame),
+        origin=str(origin),
     )
 
 

@@ -116,6 +116,7 @@ class SnapshotBatch:
     annotation_records: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["model_id", "source", "field", "value"]))
     rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row", "field", "problem"]))
     rows_read: int = 0
+    origin: str = ""  # the file the rows came from, for error messages
 
     def catalogue_row(self) -> dict:
         return {

@@ -84,8 +84,8 @@ class Store:
         raw.register("snapshots_arrow", catalogue)
         raw.execute("CREATE TABLE snapshots AS SELECT * FROM snapshots_arrow")
         raw.unregister("snapshots_arrow")
-        for name in PER_SNAPSHOT_TABLES:
-            table = pa.concat_tables([batch.tables()[name] for batch in batches])
+        for name, schema in PER_SNAPSHOT_TABLES.items():
+            table = pa.concat_tables([schema.empty_table()] + [batch.tables()[name] for batch in batches])
             raw.register(f"{name}_arrow", table)
             raw.execute(f"CREATE TABLE raw_{name} AS SELECT * FROM {name}_arrow")
             raw.unregister(f"{name}_arrow")
@@ -184,13 +184,6 @@ CREATE_CATALOGUE = (
 )
 
 
-def create_store(root: Path) -> None:
-    """An empty store: a catalogue with no snapshots."""
-    with writer_lock(root):
-        with duckdb.connect(str(root / CATALOGUE)) as con:
-            con.execute(CREATE_CATALOGUE)
-
-
 def snapshot_dir(root: Path, snapshot_id: str, taken_at: pd.Timestamp) -> Path:
     return root / "snapshots" / f"taken={pd.Timestamp(taken_at):%Y-%m-%d}" / snapshot_id
 
@@ -283,6 +276,8 @@ def store_snapshot(root: Path, batch: SnapshotBatch) -> bool:
         os.replace(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if not any(final.parent.iterdir()):
+            final.parent.rmdir()
         raise
     row = pa.Table.from_pylist([batch.catalogue_row()], schema=SNAPSHOTS)
     with duckdb.connect(str(catalogue_path)) as con:

@@ -1,0 +1,425 @@
+"""How the models change, per period (DESIGN.md §3, Model properties and Trends).
+
+Periods are creation cohorts (year or quarter of a model's creation) on a
+single snapshot, with the snapshot's 30-day downloads; or observation windows
+on a history, with each window's downloads. Per period: the download-weighted
+mean size (the headline "average size"), unweighted mean and median; size-
+bucket, modality, multimodal-generation, quantization (by format and by
+maker), FP8/FP4-original, MoE, licence-family and architecture shares, each
+by downloads and by model count. Then, per metric, the first→last multiplier
+with its test (metrics/significance.py) and a Mann–Kendall trend test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from hubecon.enrich.properties import LICENCE_FAMILY_ORDER, SIZE_BUCKET_ORDER
+from hubecon.metrics.significance import (
+    BOOTSTRAP_RESAMPLES,
+    bootstrap_ratio,
+    bootstrap_shift,
+    chi_square,
+    mann_kendall,
+    mann_whitney,
+    resample_counts,
+)
+
+CREATION_COHORT, OBSERVATION_WINDOW = "creation cohort", "observation window"
+COHORT_PERIODS = ("year", "quarter")
+WINDOW_PERIODS = ("week", "month", "quarter", "year")
+UNKNOWN_CREATION = "unknown creation date"
+SIZE_METRICS = {
+    "mean_size_weighted": ("downloads", "download-weighted mean size (the headline average size)"),
+    "mean_size": ("models", "unweighted mean size"),
+    "median_size": ("models", "median size"),
+}
+NOT_QUANTIZED = "not quantized"
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    description: str
+    headline: tuple[str, ...] = ()
+    order: tuple[str, ...] = ()
+
+
+TREND_METRICS = (
+    Metric("size_bucket", "size bucket (share of models of known size)", (), tuple(SIZE_BUCKET_ORDER)),
+    Metric("modality", "modality from pipeline_tag (unknown = no pipeline_tag)"),
+    Metric("multimodal_generation", "multimodal generation (output image/video/audio/3D, or several input modalities; models with a known task)", ("multimodal generation",)),
+    Metric("quantized", "quantized variants (share of all models)", ("quantized variant",)),
+    Metric("quantization_format", "quantized variants by format (share of all models)"),
+    Metric("quantized_by", "quantized variants by maker: third-party (uploader's developer ≠ origin developer) or self-made"),
+    Metric("fp_precision_original", "originals with FP8/FP4 weights (a precision choice, not a quantized variant)"),
+    Metric("moe", "mixture-of-experts", ("MoE",)),
+    Metric("licence_family", "licence family", (), tuple(LICENCE_FAMILY_ORDER)),
+    Metric("architecture_family", "architecture family"),
+)
+OPENNESS_METRICS = (
+    Metric("openness", "open source (OSI licence and full-stack training data disclosed & available) vs open weights", ("open source", "open weights")),
+    Metric("data_own", "training-data transparency of the model's own training step", (), ("disclosed & available", "disclosed, not available", "undisclosed")),
+    Metric(
+        "data_full_stack",
+        "training-data transparency of the full stack (lower of own and root's)",
+        ("disclosed & available",),
+        ("disclosed & available", "disclosed, not available", "undisclosed"),
+    ),
+    Metric("licence_family", "licence restrictions by licence family", (), tuple(LICENCE_FAMILY_ORDER)),
+)
+
+
+def third_party_flags(facts: pd.DataFrame, credit: pd.DataFrame, attribution: pd.DataFrame) -> pd.Series:
+    """Per model: whether its uploader's developer differs from every origin developer (DESIGN.md §3).
+
+    A namespace missing from the registry counts as its own developer.
+    """
+    developer_of = dict(zip(attribution["namespace"], attribution["developer"]))
+    uploader = facts["namespace"].map(lambda namespace: developer_of.get(namespace) or f"namespace:{namespace}")
+    origins = credit.assign(origin=credit["root_namespace"].map(lambda namespace: developer_of.get(namespace) or f"namespace:{namespace}"))
+    origin_sets = origins.groupby("model_id")["origin"].agg(set)
+    return pd.Series(
+        [up not in origin_sets.get(model_id, {up}) for model_id, up in zip(facts["model_id"], uploader)], index=facts.index, dtype=bool
+    )
+
+
+def property_categories(facts: pd.DataFrame) -> pd.DataFrame:
+    """The category each model falls in for every metric (None = not counted for that metric)."""
+    quantized = facts["quantized_variant"].astype(bool)
+    out = pd.DataFrame({"model_id": facts["model_id"]})
+    out["size_bucket"] = facts["size_bucket"]
+    out["modality"] = facts["modality"]
+    known_task = facts["multimodal_generation"].notna()
+    out["multimodal_generation"] = np.where(known_task, np.where(facts["multimodal_generation"].fillna(False).astype(bool), "multimodal generation", "other"), None)
+    out["quantized"] = np.where(quantized, "quantized variant", NOT_QUANTIZED)
+    out["quantization_format"] = np.where(quantized, facts["quantization_format"].fillna("other"), NOT_QUANTIZED)
+    if "third_party" in facts:
+        out["quantized_by"] = np.where(quantized, np.where(facts["third_party"].astype(bool), "third-party", "self-made"), NOT_QUANTIZED)
+    out["fp_precision_original"] = np.where(facts["fp_precision_original"].notna(), facts["fp_precision_original"].astype(str) + " original", "other")
+    out["moe"] = np.where(facts["moe"].astype(bool), "MoE", "dense")
+    for column in ("licence_family", "architecture_family", "openness", "data_own", "data_full_stack"):
+        if column in facts:
+            out[column] = facts[column]
+    return out.astype(object).where(out.notna(), None)
+
+
+def cohort_periods(created_at: pd.Series, created_known: pd.Series, period: str) -> pd.DataFrame:
+    """Creation-cohort label, start and end (exclusive: the next period's start) per model; unknown dates give None."""
+    created = pd.to_datetime(created_at, utc=True)
+    freq = "Y" if period == "year" else "Q"
+    stamps = created.dt.tz_convert(None).dt.to_period(freq)
+    labels = stamps.astype(str).where(created_known, None)
+    if period == "quarter":
+        labels = labels.str.replace(r"^(\d{4})Q(\d)$", r"\1-Q\2", regex=True)
+    start = stamps.dt.start_time.dt.tz_localize("UTC").where(created_known)
+    end = (stamps + 1).dt.start_time.dt.tz_localize("UTC").where(created_known)
+    return pd.DataFrame({"period": labels, "period_start": start, "period_end": end})
+
+
+def share_rows(con: ibis.BaseBackend, units: pd.DataFrame, categories: pd.DataFrame, metrics: tuple[Metric, ...]) -> pd.DataFrame:
+    """Per period × metric × category: the download-weighted and count share, with n and downloads.
+
+    `units`: one row per (period, model) with period, period_start, period_end,
+    model_id, developer, downloads. A category absent from a period where the
+    metric has models is a row with share 0.
+    """
+    names = [metric.name for metric in metrics if metric.name in categories]
+    long = units[["period", "model_id", "downloads"]].merge(categories[["model_id", *names]], on="model_id")
+    long = long.melt(id_vars=["period", "model_id", "downloads"], value_vars=names, var_name="metric", value_name="category").dropna(subset=["category"])
+    table = ibis.memtable(long[["period", "metric", "category", "downloads", "model_id"]])
+    grouped = con.execute(table.group_by("period", "metric", "category").agg(downloads=table.downloads.sum(), models=table.model_id.nunique()))
+    totals = con.execute(table.group_by("period", "metric").agg(total_downloads=table.downloads.sum(), n=table.model_id.nunique()))
+    grid = totals.merge(grouped[["metric", "category"]].drop_duplicates(), on="metric")
+    full = grid.merge(grouped, on=["period", "metric", "category"], how="left").fillna({"downloads": 0.0, "models": 0})
+    bounds = units[["period", "period_start", "period_end"]].drop_duplicates("period")
+    full = full.merge(bounds, on="period", how="left")
+    rows = []
+    for weighting, numerator, denominator in (("downloads", "downloads", "total_downloads"), ("models", "models", "n")):
+        part = full.assign(weighting=weighting)
+        part["value"] = np.where(part[denominator] > 0, part[numerator] / part[denominator].where(part[denominator] > 0, 1), np.nan)
+        rows.append(part)
+    out = pd.concat(rows, ignore_index=True)
+    out["unit"] = "share"
+    order = {metric.name: (index, {category: rank for rank, category in enumerate(metric.order)}) for index, metric in enumerate(metrics)}
+    out["_metric_rank"] = out["metric"].map(lambda name: order[name][0])
+    out["_category_rank"] = [order[m][1].get(c, len(order[m][1])) for m, c in zip(out["metric"], out["category"])]
+    out["_weighting_rank"] = out["weighting"].map({"downloads": 0, "models": 1})
+    out = out.sort_values(["_metric_rank", "period_start", "period", "_weighting_rank", "_category_rank", "downloads", "category"], ascending=[True, True, True, True, True, False, True])
+    return out.drop(columns=[column for column in out if column.startswith("_")])
+
+
+def size_rows(con: ibis.BaseBackend, units: pd.DataFrame, sizes: pd.DataFrame) -> pd.DataFrame:
+    """Per period: download-weighted mean, unweighted mean and median size in billions of parameters, over models of known size."""
+    known = units.merge(sizes, on="model_id").dropna(subset=["params_total"])
+    known = known.assign(size_b=known["params_total"].astype(float) / 1e9)
+    table = ibis.memtable(known[["period", "model_id", "downloads", "size_b"]])
+    stats = con.execute(
+        table.group_by("period").agg(
+            total_downloads=table.downloads.sum(),
+            weighted=(table.downloads * table.size_b).sum(),
+            mean_size=table.size_b.mean(),
+            median_size=table.size_b.median(),
+            n=table.model_id.nunique(),
+        )
+    )
+    stats["mean_size_weighted"] = np.where(stats["total_downloads"] > 0, stats["weighted"] / stats["total_downloads"].where(stats["total_downloads"] > 0, 1), np.nan)
+    bounds = units[["period", "period_start", "period_end"]].drop_duplicates("period")
+    stats = stats.merge(bounds, on="period", how="left")
+    rows = []
+    for metric, (weighting, _) in SIZE_METRICS.items():
+        rows.append(stats.assign(metric=metric, category=None, weighting=weighting, value=stats[metric], models=stats["n"], downloads=stats["total_downloads"]))
+    out = pd.concat(rows, ignore_index=True)
+    out["unit"] = "B parameters"
+    return out.sort_values(["metric", "period_start", "period"], key=lambda column: column.map({m: i for i, m in enumerate(SIZE_METRICS)}) if column.name == "metric" else column)
+
+
+ROW_COLUMNS = ["period", "period_start", "period_end", "period_kind", "metric", "category", "weighting", "value", "unit", "models", "n", "downloads", "total_downloads"]
+
+
+def period_table(con: ibis.BaseBackend, units: pd.DataFrame, facts: pd.DataFrame, metrics: tuple[Metric, ...], *, period_kind: str, sizes: bool) -> pd.DataFrame:
+    """The tidy long table of every metric per period (see module docstring)."""
+    categories = property_categories(facts)
+    parts = []
+    if sizes:
+        parts.append(size_rows(con, units, facts[["model_id", "params_total"]]))
+    parts.append(share_rows(con, units, categories, metrics))
+    rows = pd.concat(parts, ignore_index=True)
+    rows["period_kind"] = period_kind
+    rows["models"] = rows["models"].astype(int)
+    rows["n"] = rows["n"].astype(int)
+    return rows[ROW_COLUMNS].reset_index(drop=True)
+
+
+def period_order(rows: pd.DataFrame) -> list[str]:
+    bounds = rows[["period", "period_start"]].drop_duplicates("period").sort_values(["period_start", "period"])
+    return bounds["period"].tolist()
+
+
+def developer_sums(units: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    """Per developer: Σ downloads and Σ downloads × value for each value column (NaN values count in neither)."""
+    frame = units[["developer", "downloads"]].reset_index(drop=True)
+    values = values.reset_index(drop=True)
+    sums = {}
+    for column in values:
+        known = values[column].notna()
+        sums[f"den:{column}"] = frame["downloads"].where(known, 0.0)
+        sums[f"num:{column}"] = frame["downloads"] * values[column].fillna(0.0).astype(float)
+    return pd.concat([frame[["developer"]], pd.DataFrame(sums)], axis=1).groupby("developer").sum()
+
+
+def shift_tests(rows: pd.DataFrame, units: pd.DataFrame, facts: pd.DataFrame, metrics: tuple[Metric, ...], *, seed: int, resamples: int = BOOTSTRAP_RESAMPLES) -> pd.DataFrame:
+    """First→last multiplier per (metric, category, weighting), with its test and a Mann–Kendall trend test.
+
+    By models: Mann–Whitney U on sizes, chi-square on counts for shares. By
+    downloads: a bootstrap over developers (resampled within each period,
+    seeded per period from `seed`). Every series: Mann–Kendall over the
+    periods where the metric has models.
+    """
+    if rows.empty:
+        return pd.DataFrame()
+    order = period_order(rows)
+    rank = {period: index for index, period in enumerate(order)}
+    categories = property_categories(facts).set_index("model_id")
+    sizes = facts.set_index("model_id")["params_total"].astype("Float64")
+    headline = {(metric.name, category) for metric in metrics for category in metric.headline} | {("mean_size_weighted", None)}
+    boot_cache: dict[str, np.ndarray] = {}
+
+    def counts_for(period: str, developers: int) -> np.ndarray:
+        if period not in boot_cache:
+            boot_cache[period] = resample_counts(developers, np.random.default_rng([seed, rank[period]]), resamples)
+        return boot_cache[period]
+
+    by_period = {period: units[units["period"] == period] for period in order}
+    dev_tables: dict[str, pd.DataFrame] = {}
+
+    def developer_table(period: str) -> pd.DataFrame:
+        if period not in dev_tables:
+            part = by_period[period]
+            model_ids = part["model_id"]
+            values = {"size": sizes.reindex(model_ids).astype(float).to_numpy()}
+            for column in categories.columns:
+                cats = categories[column].reindex(model_ids)
+                for category in cats.dropna().unique():
+                    values[f"{column}={category}"] = np.where(cats.isna(), np.nan, (cats == category).astype(float))
+            dev_tables[period] = developer_sums(part, pd.DataFrame(values, index=part.index))
+        return dev_tables[period]
+
+    results = []
+    for (metric, category, weighting), series in rows.groupby(["metric", "category", "weighting"], dropna=False, sort=False):
+        series = series[series["n"] > 0].assign(_rank=lambda frame: frame["period"].map(rank)).sort_values("_rank")
+        if series.empty:
+            continue
+        first, last = series.iloc[0], series.iloc[-1]
+        category = None if pd.isna(category) else category
+        multiplier = float(last["value"] / first["value"]) if first["value"] and not pd.isna(first["value"]) and first["value"] > 0 else None
+        key = "size" if metric in SIZE_METRICS else f"{metric}={category}"
+        if len(series) < 2:
+            test = {"test": None, "statistic": None, "p_value": None, "n_first": int(first["n"]), "n_last": int(last["n"]), "significant": None, "note": "one period only"}
+        elif weighting == "models" and metric in SIZE_METRICS:
+            test = mann_whitney(
+                sizes.reindex(by_period[first["period"]]["model_id"]).dropna().astype(float) / 1e9,
+                sizes.reindex(by_period[last["period"]]["model_id"]).dropna().astype(float) / 1e9,
+            )
+        elif weighting == "models":
+            test = chi_square(int(first["models"]), int(first["n"]), int(last["models"]), int(last["n"]))
+        else:
+            tables = [developer_table(first["period"]), developer_table(last["period"])]
+            resampled = []
+            for period, table in zip((first["period"], last["period"]), tables):
+                if f"num:{key}" in table:
+                    resampled.append(bootstrap_ratio(counts_for(period, len(table)), table[f"num:{key}"].to_numpy(), table[f"den:{key}"].to_numpy()))
+                else:
+                    resampled.append(np.zeros(resamples))
+            test = bootstrap_shift(resampled[0], resampled[1], float(first["value"]), float(last["value"]), len(tables[0]), len(tables[1]))
+            test["n_first"], test["n_last"] = len(tables[0]), len(tables[1])
+            test["note"] = f"{test['note']}; units: developers".lstrip("; ")
+        trend = mann_kendall(series["value"].tolist())
+        results.append(
+            {
+                "metric": metric,
+                "category": category,
+                "weighting": weighting,
+                "headline": (metric, category) in headline,
+                "first_period": first["period"],
+                "last_period": last["period"],
+                "first": float(first["value"]),
+                "last": float(last["value"]),
+                "multiplier": multiplier,
+                "test": test["test"],
+                "statistic": test["statistic"],
+                "p_value": test["p_value"],
+                "ci_low": test.get("ci_low"),
+                "ci_high": test.get("ci_high"),
+                "n_first": test["n_first"],
+                "n_last": test["n_last"],
+                "significant": test["significant"],
+                "trend_test": trend["test"],
+                "trend_statistic": trend["statistic"],
+                "trend_tau": trend["tau"],
+                "trend_p_value": trend["p_value"],
+                "trend_periods": trend["periods"],
+                "trend_significant": trend["significant"],
+                "note": "; ".join(note for note in (test["note"], trend["note"]) if note),
+            }
+        )
+    return pd.DataFrame(results)
+
+
+def unknown_creation_row(units_unknown: pd.DataFrame) -> pd.DataFrame:
+    """The row of models with an unknown or placeholder creation date: n and downloads, outside every trend and test."""
+    return pd.DataFrame(
+        [
+            {
+                "period": UNKNOWN_CREATION,
+                "period_start": pd.NaT,
+                "period_end": pd.NaT,
+                "period_kind": CREATION_COHORT,
+                "metric": "excluded",
+                "category": UNKNOWN_CREATION,
+                "weighting": None,
+                "value": None,
+                "unit": "models",
+                "models": int(units_unknown["model_id"].nunique()),
+                "n": int(units_unknown["model_id"].nunique()),
+                "downloads": float(units_unknown["downloads"].sum()),
+                "total_downloads": float(units_unknown["downloads"].sum()),
+            }
+        ]
+    )
+
+
+def model_weights(credited: pd.DataFrame) -> pd.DataFrame:
+    """Per model from credited rows (downloads = kept credit fraction): the kept weight and the developer unit.
+
+    The developer unit for the bootstrap is the credited developer with the
+    largest fraction (ties: alphabetical); a namespace missing from the
+    registry counts as its own developer.
+    """
+    credited = credited.assign(developer=credited["developer"].fillna("namespace:" + credited["namespace"]))
+    credited = credited.sort_values(["model_id", "downloads", "developer"], ascending=[True, False, True])
+    weights = credited.groupby("model_id", as_index=False).agg(weight=("downloads", "sum"), developer=("developer", "first"))
+    return weights[weights["weight"] > 0]
+
+
+def cohort_units(facts: pd.DataFrame, downloads: pd.DataFrame, weights: pd.DataFrame, period: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(units with a known creation date, units without) for creation cohorts on one snapshot."""
+    frame = downloads.merge(weights, on="model_id").merge(facts[["model_id", "created_at", "created_known"]], on="model_id")
+    frame["downloads"] = frame["downloads"].astype(float) * frame["weight"]
+    frame = pd.concat([frame.reset_index(drop=True), cohort_periods(frame["created_at"], frame["created_known"], period).reset_index(drop=True)], axis=1)
+    known = frame["created_known"].astype(bool)
+    columns = ["period", "period_start", "period_end", "model_id", "developer", "downloads"]
+    return frame.loc[known, columns].reset_index(drop=True), frame.loc[~known, columns].reset_index(drop=True)
+
+
+def window_units(period_downloads: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
+    """Units for observation windows: each window's downloads per model (metrics/windows.py) × kept weight."""
+    frame = period_downloads.merge(weights, on="model_id")
+    frame["downloads"] = frame["downloads"].astype(float) * frame["weight"]
+    frame["period_start"] = pd.to_datetime(frame["period_start"], utc=True)
+    frame["period_end"] = pd.to_datetime(frame["period_end"], utc=True)
+    return frame[["period", "period_start", "period_end", "model_id", "developer", "downloads"]].reset_index(drop=True)
+
+
+@dataclass
+class PropertyPeriods:
+    rows: pd.DataFrame
+    multipliers: pd.DataFrame
+    n: dict
+    periods: list[str]
+
+
+def model_weights_from(
+    con: ibis.BaseBackend, facts: pd.DataFrame, credit: pd.DataFrame, attribution_table: pd.DataFrame, *, attribution: str, exclude: tuple[str, ...]
+) -> pd.DataFrame:
+    """Per model: the weight its downloads keep after attribution and exclusions, and its developer unit.
+
+    The same rules as the share tables (metrics/shares.py credited_downloads),
+    applied to a unit download per model.
+    """
+    from hubecon.metrics.shares import credited_downloads
+
+    unit = facts[["model_id"]].assign(period=None, downloads=1.0, window_start=pd.Timestamp(0, tz="UTC"), window_end=pd.Timestamp(0, tz="UTC"))
+    unit["period"] = unit["period"].astype("string")
+    fact_columns = facts[["model_id", "namespace", "created_at", "created_known", "test_repo", "gguf"]]
+    credited = credited_downloads(
+        ibis.memtable(unit),
+        ibis.memtable(fact_columns),
+        ibis.memtable(credit[["model_id", "root_id", "root_namespace", "fraction"]]),
+        ibis.memtable(attribution_table),
+        attribution=attribution,
+        cohort="all",
+        exclude=exclude,
+    )
+    return model_weights(con.execute(credited.select("model_id", "namespace", "developer", "downloads")))
+
+
+def property_periods(
+    con: ibis.BaseBackend,
+    facts: pd.DataFrame,
+    units: pd.DataFrame,
+    metrics: tuple[Metric, ...],
+    *,
+    period_kind: str,
+    sizes: bool,
+    seed: int,
+    unknown: pd.DataFrame | None = None,
+) -> PropertyPeriods:
+    """The period table and the first→last shifts with their tests, for one set of metrics."""
+    units = units[units["downloads"].notna()]
+    rows = period_table(con, units, facts, metrics, period_kind=period_kind, sizes=sizes)
+    multipliers = shift_tests(rows, units, facts, metrics, seed=seed)
+    periods = period_order(rows) if len(rows) else []
+    if unknown is not None and len(unknown):
+        rows = pd.concat([rows, unknown_creation_row(unknown)[ROW_COLUMNS]], ignore_index=True)
+    n = {
+        "models": int(units["model_id"].nunique()),
+        "developers": int(units["developer"].nunique()),
+        "periods": len(periods),
+        "unknown_creation_date_models": int(unknown["model_id"].nunique()) if unknown is not None else 0,
+    }
+    return PropertyPeriods(rows, multipliers, n, periods)
