@@ -7,6 +7,7 @@ params, data, n) in `DataFrame.attrs["envelope"]`.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from datetime import datetime, timezone
@@ -21,11 +22,12 @@ import platformdirs
 from hubecon import __version__
 from hubecon.enrich.facts import Enriched, enrich
 from hubecon.enrich.suggest import namespace_hints, write_override_template
-from hubecon.enrich.registry import INDIVIDUALS, VARIANTS, Registry, country_label, load_registry
+from hubecon.enrich.registry import INDIVIDUALS, OTHER, UNATTRIBUTED, VARIANTS, Registry, country_label, load_registry
 from hubecon.errors import HubeconError, InputError
 from hubecon.metrics.quality import quality_report
 from hubecon.metrics.windows import PERIODS, History, period_downloads, step_downloads
-from hubecon.metrics.shares import ATTRIBUTIONS, COHORTS, EXCLUSIONS, GROUPINGS, LABELS, Window, credited_downloads, share_rows, study_labelled_downloads
+from hubecon.metrics.concentration import BOOTSTRAP_RESAMPLES, LEVELS, bootstrap_intervals, concentration_rows, entity_key
+from hubecon.metrics.shares import ATTRIBUTIONS, COHORTS, EXCLUSIONS, GROUPINGS, LABELS, Window, credited_downloads, group_key, share_rows, study_labelled_downloads
 from hubecon.present.output import plain, result, to_csv, to_json
 from hubecon.sources import embedded
 from hubecon.sources.hub_stats import read_hub_stats
@@ -38,6 +40,23 @@ from hubecon.store.store import CATALOGUE, DataDescription, Store, add_snapshots
 ROLLING_WINDOW = pd.Timedelta(days=30)
 SAMPLE_NOTE = "a curated sample, not the whole Hub: not comparable to whole-Hub figures such as the study's"
 REPORT_TOP = 20
+DEFAULT_SEED = 20251204
+SINGLE_WINDOW = "(single window)"
+# DESIGN.md §3, Sensitivity: each axis's first value is the default method.
+SENSITIVITY_AXES = {
+    "attribution": ("uploader", "origin"),
+    "cohort": ("all", "new"),
+    "individuals and unattributed": ((), ("individuals", "unattributed")),
+    "test/CI repos": ((), ("test-repos",)),
+    "GGUF repos": ((), ("gguf",)),
+    "registry rows": ("primary", "alternative"),
+}
+
+
+def describe_axis_value(value) -> str:
+    if isinstance(value, tuple):
+        return "excluded" if value else "kept"
+    return str(value)
 
 
 def default_store_path() -> Path:
@@ -240,6 +259,8 @@ class Hubecon:
         until: str | None = None,
         scope: str | None = None,
         labels: str = "registry",
+        ci: bool = False,
+        seed: int = DEFAULT_SEED,
     ) -> pd.DataFrame:
         """Download shares by country, developer type, developer or model (DESIGN.md §3, Share tables).
 
@@ -269,6 +290,9 @@ class Hubecon:
         else:
             rows = self._credited(measured.downloads, attribution=attribution, cohort=cohort, exclude=exclude, registry_variant=registry_variant)
         table, n = share_rows(self.store.con, rows, by=by, top=top)
+        if ci:
+            intervals = self._share_intervals(rows, table, by=by, seed=seed)
+            table = table.merge(intervals, on=["period", "key"], how="left")
         params = {
             "by": by,
             "attribution": attribution,
@@ -283,8 +307,23 @@ class Hubecon:
             "labels": labels,
             "registry_variant": registry_variant,
             "registry_sha256": self.registry.sha256,
+            "ci": ci,
+            "seed": seed if ci else None,
+            "resamples": BOOTSTRAP_RESAMPLES if ci else None,
         }
         return result(table, command="share", params=params, data=measured.data, n=n, window=measured.window)
+
+    def _share_intervals(self, rows: ibis.Table, table: pd.DataFrame, *, by: str, seed: int) -> pd.DataFrame:
+        """Bootstrap intervals for the rows of a share table, resampling developers (units) with the recorded seed."""
+        keyed = rows.mutate(key=group_key(rows, by), unit=entity_key(rows, "developer"))
+        units = self.store.con.execute(keyed.group_by(["period", "unit", "key"]).agg(downloads=keyed.downloads.sum()))
+        # A single window has no period label; a placeholder keeps it a key for grouping and merging.
+        units["period"] = units["period"].fillna(SINGLE_WINDOW)
+        shown = {period: set(group["key"]) for period, group in table.assign(period=table["period"].fillna(SINGLE_WINDOW)).groupby("period")}
+        units["key"] = [key if key in shown.get(period, set()) else OTHER for period, key in zip(units["period"], units["key"])]
+        intervals = bootstrap_intervals(units, seed=seed)
+        intervals["period"] = intervals["period"].where(intervals["period"] != SINGLE_WINDOW, None)
+        return intervals
 
     def registry_coverage(self, snapshot: str | None = None, registry_variant: str = "primary") -> pd.DataFrame:
         """How much of each snapshot's downloads the registry attributes, under both attributions."""
@@ -445,6 +484,92 @@ class Hubecon:
             data=self.data_info(chosen),
             n={"models": int(len(downloads)), "history_snapshots": int(len(history.snapshots))},
             details={name: plain(frame) for name, frame in details.items()},
+        )
+
+    def concentration(
+        self,
+        level: str = "developer",
+        attribution: str = "uploader",
+        cohort: str = "all",
+        exclude: tuple[str, ...] | list[str] = (),
+        snapshot: str | None = None,
+        period: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        scope: str | None = None,
+        registry_variant: str = "primary",
+    ) -> pd.DataFrame:
+        """HHI, Gini (with n) and top-1/5/10/100 shares per period (DESIGN.md §3, Concentration)."""
+        check_choice("level", level, LEVELS)
+        check_choice("attribution", attribution, ATTRIBUTIONS)
+        check_choice("cohort", cohort, COHORTS)
+        for item in exclude:
+            check_choice("exclude", item, EXCLUSIONS)
+        exclude = tuple(sorted(set(exclude)))
+        measured = self.measured(snapshot, period, since, until, scope)
+        rows = self._credited(measured.downloads, attribution=attribution, cohort=cohort, exclude=exclude, registry_variant=registry_variant)
+        table = concentration_rows(self.store.con, rows, level=level)
+        params = {
+            "level": level,
+            "attribution": attribution,
+            "cohort": cohort,
+            "exclude": list(exclude),
+            "snapshot": measured.snapshot_id,
+            "period": period,
+            "since": since,
+            "until": until,
+            "scope": scope,
+            "registry_variant": registry_variant,
+            "registry_sha256": self.registry.sha256,
+        }
+        return result(table, command="concentration", params=params, data=measured.data, n={"periods": len(table)}, window=measured.window)
+
+    def sensitivity(self, snapshot: str | None = None, scope: str | None = None) -> pd.DataFrame:
+        """The headline country shares over every combination of DESIGN.md §3's method axes, as a range per country.
+
+        Six axes on a single snapshot (64 cells); with a history of the
+        snapshot's scope, a seventh — measure: the 30-day count or the
+        difference of all-time counts over the same 30 days — makes 128.
+        """
+        chosen = self.snapshot(snapshot)
+        axes = dict(SENSITIVITY_AXES)
+        history = History.of(self._catalogue, scope or chosen["scope"])
+        if len(history.snapshots) >= 2 and chosen["snapshot_id"] in set(history.snapshots["snapshot_id"]):
+            axes["measure"] = ("30-day count", "window difference")
+        until = pd.Timestamp(chosen["taken_at"]).strftime("%Y-%m-%d")
+        since = (pd.Timestamp(chosen["taken_at"]) - ROLLING_WINDOW).strftime("%Y-%m-%d")
+        cells = []
+        for combination in itertools.product(*axes.values()):
+            cell = dict(zip(axes, combination))
+            exclude = tuple(cell["individuals and unattributed"]) + tuple(cell["test/CI repos"]) + tuple(cell["GGUF repos"])
+            window = {"since": since, "until": until, "scope": history.scope} if cell.get("measure") == "window difference" else {"snapshot": chosen["snapshot_id"]}
+            table = self.share(
+                by="country", attribution=cell["attribution"], cohort=cell["cohort"], exclude=exclude, registry_variant=cell["registry rows"], **window
+            )
+            label = "; ".join(f"{axis}={describe_axis_value(value)}" for axis, value in cell.items())
+            cells.append(table.assign(cell=label, default=all(value == axes[axis][0] for axis, value in cell.items()))[["cell", "default", "key", "label", "share"]])
+        grid = pd.concat(cells, ignore_index=True)
+        countries = grid[~grid["key"].isin([UNATTRIBUTED, OTHER])]
+        cell_names = grid["cell"].unique()
+        complete = countries.pivot_table(index=["key", "label"], columns="cell", values="share", fill_value=0.0).reindex(columns=cell_names, fill_value=0.0)
+        default_cell = grid.loc[grid["default"], "cell"].iloc[0]
+        ranges = pd.DataFrame(
+            {
+                "default_share": complete[default_cell],
+                "min_share": complete.min(axis=1),
+                "max_share": complete.max(axis=1),
+                "min_cell": complete.idxmin(axis=1),
+                "max_cell": complete.idxmax(axis=1),
+            }
+        ).reset_index().sort_values("default_share", ascending=False, ignore_index=True)
+        return result(
+            ranges,
+            command="sensitivity",
+            params={"snapshot": chosen["snapshot_id"], "axes": {axis: [describe_axis_value(value) for value in values] for axis, values in axes.items()}, "registry_sha256": self.registry.sha256},
+            data=self.data_info(chosen),
+            n={"cells": int(len(cell_names)), "countries": int(len(ranges))},
+            default_cell=default_cell,
+            cells=plain(grid),
         )
 
     def info(self) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 import hubecon
-from hubecon.api import default_store_path
+from hubecon.api import DEFAULT_SEED, default_store_path
 from hubecon.errors import HubeconError
 from hubecon.metrics.shares import EXCLUSIONS
 from hubecon.present.output import FORMATS, data_line, render
@@ -45,6 +45,10 @@ FormatOption = Annotated[str, typer.Option("--format", "-f", help=f"Output forma
 SkipBadRowsOption = Annotated[
     bool, typer.Option("--skip-bad-rows", help="Store the acceptable rows and list the rejected ones (default: any bad row stops the import).")
 ]
+PeriodOption = Annotated[Optional[str], typer.Option(help="week, month, quarter or year: calendar periods of the store's history (ISO weeks).")]
+SinceOption = Annotated[Optional[str], typer.Option(help="First day of the window (YYYY-MM-DD, inclusive, UTC).")]
+UntilOption = Annotated[Optional[str], typer.Option(help="Last day of the window (YYYY-MM-DD, inclusive, UTC).")]
+ScopeOption = Annotated[Optional[str], typer.Option(help="Which snapshots form the history: full, filtered, sample or series (default: the largest comparable group).")]
 SnapshotOption = Annotated[
     Optional[str], typer.Option("--snapshot", help="Snapshot to analyse: an id, a date (YYYY-MM-DD: the latest taken by then) or 'latest'.")
 ]
@@ -88,13 +92,37 @@ def share(
     top: Annotated[Optional[int], typer.Option(help="Keep the top N rows; the rest form the _other row.")] = None,
     exclude: Annotated[list[str], typer.Option(help=f"Leave out of the universe (repeatable): {', '.join(EXCLUSIONS)}.")] = [],  # noqa: B006
     registry_variant: Annotated[str, typer.Option(help="primary, or alternative: contested registry rows take their alternative.")] = "primary",
+    period: PeriodOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    scope: ScopeOption = None,
+    labels: Annotated[str, typer.Option(help="registry (ours), or study: the study's own country groups and org types from an imported study file.")] = "registry",
+    ci: Annotated[bool, typer.Option("--ci", help="Add 95% bootstrap intervals (1,000 resamples of developers).")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap resamples (recorded in params).")] = DEFAULT_SEED,
     snapshot: SnapshotOption = None,
     fmt: FormatOption = "table",
 ) -> None:
-    """Download shares by developer country, type, developer or model; rows sum to 1."""
+    """Download shares by developer country, type, developer or model; each period's rows sum to 1.
+
+    On one snapshot the window is its 30 days. With --period (or --since/--until)
+    the store's history gives one table per calendar period (or one window).
+    """
     check_format(fmt)
     frame = session().share(
-        by=by, attribution=attribution, cohort=cohort, top=top, exclude=tuple(exclude), snapshot=snapshot or settings.snapshot, registry_variant=registry_variant
+        by=by,
+        attribution=attribution,
+        cohort=cohort,
+        top=top,
+        exclude=tuple(exclude),
+        snapshot=snapshot or settings.snapshot,
+        registry_variant=registry_variant,
+        period=period,
+        since=since,
+        until=until,
+        scope=scope,
+        labels=labels,
+        ci=ci,
+        seed=seed,
     )
     render(frame, fmt, console(), title=f"Share of downloads by {by} ({attribution} attribution, {cohort} cohort)")
 
@@ -246,6 +274,46 @@ def openness(
     render_property_periods(frame, fmt, "Openness")
 
 
+@app.command()
+def concentration(
+    level: Annotated[str, typer.Option(help="model, developer or country.")] = "developer",
+    attribution: Annotated[str, typer.Option(help="uploader or origin.")] = "uploader",
+    cohort: Annotated[str, typer.Option(help="all, or new (first-year downloads only).")] = "all",
+    exclude: Annotated[list[str], typer.Option(help=f"Leave out (repeatable): {', '.join(EXCLUSIONS)}.")] = [],  # noqa: B006
+    registry_variant: Annotated[str, typer.Option(help="primary or alternative registry rows for contested builders.")] = "primary",
+    period: PeriodOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    scope: ScopeOption = None,
+    snapshot: SnapshotOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """HHI, Gini (with n) and top-1/5/10/100 shares of downloads, per period."""
+    check_format(fmt)
+    frame = session().concentration(
+        level=level,
+        attribution=attribution,
+        cohort=cohort,
+        exclude=tuple(exclude),
+        snapshot=snapshot or settings.snapshot,
+        period=period,
+        since=since,
+        until=until,
+        scope=scope,
+        registry_variant=registry_variant,
+    )
+    render(frame, fmt, console(), title=f"Concentration at {level} level ({attribution} attribution, {cohort} cohort)")
+
+
+@app.command()
+def sensitivity(snapshot: SnapshotOption = None, scope: ScopeOption = None, fmt: FormatOption = "table") -> None:
+    """The headline country shares under every combination of the method's axes: a range per country, default marked."""
+    check_format(fmt)
+    frame = session().sensitivity(snapshot=snapshot or settings.snapshot, scope=scope)
+    envelope = frame.attrs["envelope"]
+    render(frame, fmt, console(), title=f"Country shares across {envelope['n']['cells']} method cells (default: {envelope['default_cell']})")
+
+
 @registry_app.command("coverage")
 def registry_coverage(snapshot: SnapshotOption = None, fmt: FormatOption = "table") -> None:
     """How much of each snapshot's downloads the registry attributes, under both attributions."""
@@ -373,20 +441,26 @@ def crawl_progress_bar():
         TextColumn("ETA"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True)) as bar:
-        task = bar.add_task("crawling", total=None, pages=0, of_total="", retries=0, waits=0)
+    bar = Progress(*columns, console=Console(stderr=True))
+    task = bar.add_task("crawling", total=None, pages=0, of_total="", retries=0, waits=0)
 
-        def on_progress(update) -> None:
-            if update.phase == "storing":
-                description = "storing the snapshot"
-            elif update.waiting:
-                description = f"rate limit: waiting {update.waiting:,.0f} s"
-            else:
-                description = "crawling"
-            of_total = f" of {update.total:,}" if update.total else ""
-            bar.update(task, description=description, total=update.total, completed=update.models, pages=update.pages, of_total=of_total, retries=update.retries, waits=update.waits)
+    def on_progress(update) -> None:
+        # Shown from the crawler's first update: a crawl refused at once (store locked) prints only its error.
+        if not bar.live.is_started:
+            bar.start()
+        if update.phase == "storing":
+            description = "storing the snapshot"
+        elif update.waiting:
+            description = f"rate limit: waiting {update.waiting:,.0f} s"
+        else:
+            description = "crawling"
+        of_total = f" of {update.total:,}" if update.total else ""
+        bar.update(task, description=description, total=update.total, completed=update.models, pages=update.pages, of_total=of_total, retries=update.retries, waits=update.waits)
 
+    try:
         yield on_progress
+    finally:
+        bar.stop()
 
 
 def session_for_writing() -> hubecon.Hubecon:
