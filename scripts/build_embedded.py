@@ -35,6 +35,18 @@ SNAPSHOTS = [
         "as_of_column": "last_modified",
     },
     {
+        "name": "hub-listing-2024-09",
+        "kind": "listing",
+        "path": "hub_listing_2024_09/hf_models.csv",
+        "source": "Hub listing of 2024-09-20, top 10,000 models by 30-day downloads less repos untouched for 3 years (enochlev/CS573_Documentation_Quality)",
+        "source_url": "https://github.com/enochlev/CS573_Documentation_Quality/blob/076657247d7bdce41b912d59456677c193aa9f57/hf_models.csv",
+        "selection": "the Hub's top 10,000 models by 30-day downloads on 2024-09-20, filtered to models modified within 3 years with >= 100 downloads (9,715 rows); no creation dates",
+        "licence": "none stated by the source repository; public Hugging Face Hub API facts (ids, counts, tags, dates), shipped with attribution",
+        "as_of_column": "lastModified",
+        # Only the Hub's facts: ids, counts, dates, tags, task. The scraper's own columns stay behind.
+        "columns": ["modelId", "author", "downloads", "lastModified", "tags", "pipeline_tag"],
+    },
+    {
         "name": "hub-stats-2026-05",
         "kind": "hub-stats",
         "path": "hub_snapshot_2026_05/models.parquet",
@@ -55,10 +67,13 @@ def read_source(data_dir: Path, spec: dict) -> pd.DataFrame:
     path = data_dir / spec["path"]
     if spec["kind"] == "listing":
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame = frame[spec.get("columns", list(frame.columns))]
         for column in ("downloads", "likes"):
-            frame[column] = frame[column].astype("int64")
-        for column in ("created_at", "last_modified"):
-            frame[column] = pd.to_datetime(frame[column], utc=True)
+            if column in frame.columns:
+                frame[column] = frame[column].astype("int64")
+        for column in ("created_at", "last_modified", "lastModified"):
+            if column in frame.columns:
+                frame[column] = pd.to_datetime(frame[column], utc=True)
         return frame
     return pq.read_table(path).to_pandas()
 

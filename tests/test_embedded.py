@@ -8,23 +8,31 @@ import pytest
 from conftest import run_cli
 from hubecon.metrics.shares import ATTRIBUTIONS, COHORTS, GROUPINGS
 
-LISTING, SAMPLE = "hub-listing-2026-04", "hub-stats-2026-05"
+LISTING, SAMPLE, THEN = "hub-listing-2026-04", "hub-stats-2026-05", "hub-listing-2024-09"
 
 
 def test_embedded_data_holds_both_real_snapshots_with_their_manifests(embedded):
     snapshots = embedded.store.snapshots().set_index("snapshot_id")
     assert snapshots.loc[LISTING, "n_models"] == 5000
     assert snapshots.loc[SAMPLE, "n_models"] == 4167
+    assert snapshots.loc[THEN, "n_models"] == 9715
     assert (snapshots["scope"] == "sample").all()
     assert str(snapshots.loc[LISTING, "taken_at"]) == "2026-04-27 22:08:30+00:00"
-    for name in (LISTING, SAMPLE):
+    assert str(snapshots.loc[THEN, "taken_at"]) == "2024-09-20 19:55:23+00:00"
+    for name in (LISTING, SAMPLE, THEN):
         manifest = embedded.store.manifests[name]
         assert manifest["licence"] and manifest["sha256"] and manifest["rows"] == snapshots.loc[name, "n_models"]
 
 
-def test_listing_total_is_the_published_2_44_billion(embedded):
-    table = embedded.share(snapshot=LISTING)
-    assert table["downloads"].sum() == 2_437_788_388
+def test_listing_totals_are_the_published_2_44_and_1_37_billion(embedded):
+    assert embedded.share(snapshot=LISTING)["downloads"].sum() == 2_437_788_388
+    assert round(embedded.share(snapshot=THEN)["downloads"].sum() / 1e9, 2) == 1.37
+
+
+def test_2024_models_take_creation_dates_from_later_snapshots(embedded):
+    facts = embedded.enriched.facts.set_index("model_id")
+    # In both listings; the 2024 file has no creation dates, the 2026 one does.
+    assert str(facts.loc["Qwen/Qwen2-7B-Instruct", "created_at"]).startswith("2024-06")
 
 
 @pytest.mark.parametrize("snapshot,floor", [(LISTING, 0.90), (SAMPLE, 0.95)])
@@ -42,7 +50,7 @@ def test_every_registry_row_carries_evidence(embedded):
     assert (contested["alt_evidence"].str.len() > 0).all()
 
 
-@pytest.mark.parametrize("snapshot", [LISTING, SAMPLE])
+@pytest.mark.parametrize("snapshot", [LISTING, SAMPLE, THEN])
 def test_every_grouping_sums_to_one(embedded, snapshot):
     for by in GROUPINGS:
         for attribution in ATTRIBUTIONS:
@@ -71,7 +79,7 @@ def test_report_end_to_end_matches_share_json_and_the_python_api(tmp_path, embed
     for expected in ("Data:", "scope sample", "as of 2026-04-27T22:08:30Z", "30-day", "not comparable"):
         assert expected in first_line
     manifest = json.loads((out / "manifest.json").read_text())
-    assert {item["snapshot_id"] for item in manifest["inputs"]} == {LISTING, SAMPLE}
+    assert {item["snapshot_id"] for item in manifest["inputs"]} == {LISTING, SAMPLE, THEN}
     assert manifest["registry"]["sha256"] == embedded.registry.sha256
     names = [path.stem for path in (out / "tables").glob("*.json")]
     assert len(names) == 17
@@ -132,4 +140,4 @@ def test_info_lists_snapshots_with_totals_and_coverage():
     document = json.loads(completed.stdout)
     totals = {row["snapshot_id"]: row["total_downloads"] for row in document["rows"]}
     assert totals[LISTING] == 2_437_788_388
-    assert len(document["registry"]["coverage"]) == 4
+    assert len(document["registry"]["coverage"]) == 6
