@@ -64,3 +64,38 @@ def test_suggest_never_overwrites_an_existing_file(tmp_path):
     completed = run_cli("registry", "suggest", "--out", str(existing))
     assert completed.returncode == 2
     assert existing.read_text() == "keep me\n"
+
+
+def write_study_file(path):
+    """A study-shaped parquet: two weekly snapshots of three models with the study's labels."""
+    rows = []
+    for week, extra in (("2025-08-01", 0), ("2025-08-08", 100)):
+        rows += [
+            # The study calls Qwen Chinese, as we do; it calls google "International" where we say US;
+            # and it labels a namespace our registry lacks.
+            {"_id": "a1", "model": "Qwen/Qwen2.5-7B-Instruct", "author": "Qwen", "org_type": "company", "org_country": ["China"], "org_country_single": "China"},
+            {"_id": "a2", "model": "google/gemma-2-2b", "author": "google", "org_type": "company", "org_country": ["International"], "org_country_single": "International"},
+            {"_id": "a3", "model": "study-only-lab/m", "author": "study-only-lab", "org_type": "university", "org_country": ["Germany"], "org_country_single": "Germany"},
+        ]
+        for row in rows[-3:]:
+            row.update(time=pd.Timestamp(week, tz="UTC"), created=pd.Timestamp("2025-01-01", tz="UTC"), downloadsAllTime=1000 + extra,
+                       merged_country_groups_single="China" if row["author"] == "Qwen" else "International / Online",
+                       merged_derived_country_groups_single="China" if row["author"] == "Qwen" else "USA",
+                       merged_derived_from=["No"])
+    pd.DataFrame(rows).to_parquet(path)
+
+
+def test_registry_compare_with_study_lists_where_the_labels_differ(tmp_path):
+    write_study_file(tmp_path / "all_downloads_with_annotations.parquet")
+    store = tmp_path / "store"
+    imported = run_cli("--store", str(store), "import", "study", str(tmp_path / "all_downloads_with_annotations.parquet"), "--format", "json")
+    assert imported.returncode == 0, imported.stderr
+    assert len(json.loads(imported.stdout)["rows"]) == 2  # one snapshot per weekly `time`
+    compared = run_cli("--store", str(store), "registry", "compare", "--with", "study", "--format", "json")
+    assert compared.returncode == 0, compared.stderr
+    document = json.loads(compared.stdout)
+    assert document["n"] == {"namespaces": 3, "agree_country": 1, "agree_type": 2, "ours_missing": 1}
+    rows = {row["namespace"]: row for row in document["rows"]}
+    assert set(rows) == {"google", "study-only-lab"}
+    assert rows["google"]["study_country_key"] == "INTL" and rows["google"]["our_country"] == "US"
+    assert rows["study-only-lab"]["our_type"] is None

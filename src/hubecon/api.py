@@ -21,7 +21,7 @@ import platformdirs
 
 from hubecon import __version__
 from hubecon.enrich.facts import Enriched, enrich
-from hubecon.enrich.suggest import namespace_hints, write_override_template
+from hubecon.enrich.suggest import compare_with_study, namespace_hints, write_override_template
 from hubecon.enrich.registry import INDIVIDUALS, OTHER, UNATTRIBUTED, VARIANTS, Registry, country_label, load_registry
 from hubecon.errors import HubeconError, InputError
 from hubecon.metrics.quality import quality_report
@@ -407,6 +407,27 @@ class Hubecon:
             params={"top": top, "snapshot": chosen["snapshot_id"], "out": str(out) if out else None, "registry_sha256": self.registry.sha256},
             data=self.data_info(chosen),
             n={"namespaces": len(suggestions)},
+        )
+
+    def registry_compare(self, with_: str = "study", disagreements_only: bool = True) -> pd.DataFrame:
+        """Where the study's labels (from `hubecon import study`) and our registry differ, namespace by namespace."""
+        check_choice("with", with_, ("study",))
+        annotations = self.store.con.execute(self.store.table("annotations"))
+        if not (annotations["source"] == "study").any():
+            raise HubeconError("no study labels in this data: import the study's file first with `hubecon import study FILE`")
+        table = compare_with_study(annotations, self.registry.attribution())
+        shown = table[~(table["agree_country"] & table["agree_type"])] if disagreements_only else table
+        return result(
+            shown,
+            command="registry compare",
+            params={"with": with_, "disagreements_only": disagreements_only, "registry_sha256": self.registry.sha256},
+            data={"source": self.store.description.location, "note": "the study's labels per namespace (most of its models' label) beside ours"},
+            n={
+                "namespaces": int(len(table)),
+                "agree_country": int(table["agree_country"].sum()),
+                "agree_type": int(table["agree_type"].sum()),
+                "ours_missing": int(table["our_type"].isna().sum()),
+            },
         )
 
     def lineage(self, model_id: str) -> pd.DataFrame:

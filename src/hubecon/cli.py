@@ -328,6 +328,19 @@ def registry_show(namespace: Annotated[str, typer.Argument(help="A Hub namespace
     render(session().registry_show(namespace), fmt, console(), title=f"Registry: {namespace}")
 
 
+@registry_app.command("compare")
+def registry_compare(
+    with_: Annotated[str, typer.Option("--with", help="What to compare with: study (labels from `hubecon import study`).")] = "study",
+    all_rows: Annotated[bool, typer.Option("--all", help="List agreements too, not only disagreements.")] = False,
+    fmt: FormatOption = "table",
+) -> None:
+    """Where the study's country and organisation-type labels differ from the registry's."""
+    check_format(fmt)
+    frame = session().registry_compare(with_=with_, disagreements_only=not all_rows)
+    n = frame.attrs["envelope"]["n"]
+    render(frame, fmt, console(), title=f"Registry vs study: {n['agree_country']} of {n['namespaces']} namespaces agree on country, {n['agree_type']} on type")
+
+
 @registry_app.command("suggest")
 def registry_suggest(
     top: Annotated[int, typer.Option(help="How many unattributed namespaces to list.")] = 30,
@@ -460,7 +473,8 @@ def crawl_progress_bar():
     try:
         yield on_progress
     finally:
-        bar.stop()
+        if bar.live.is_started:
+            bar.stop()
 
 
 def session_for_writing() -> hubecon.Hubecon:

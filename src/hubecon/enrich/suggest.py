@@ -1,4 +1,4 @@
-"""Suggestions for growing the registry: unattributed namespaces by downloads, with the hints the data gives."""
+"""Growing and checking the registry: unattributed namespaces with the hints the data gives, and where the study's labels differ."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pandas as pd
+import pycountry
 
 from hubecon.enrich.registry import COLUMNS
 from hubecon.errors import HubeconError
@@ -64,3 +65,43 @@ def write_override_template(path: Path, suggestions: pd.DataFrame) -> None:
                 }
             )
     temporary.replace(path)
+
+
+# The study's org_type and country spellings, in our terms (DESIGN.md §3, Entities).
+STUDY_TYPES = {"company": "industry", "university": "academia", "non-profit": "nonprofit", "community": "community", "user": "individual", "government": "government"}
+STUDY_COUNTRIES = {"user": "USER", "online": "INTL", "international": "INTL", "hf": "US", "united states of america": "US", "korea": "KR", "south korea": "KR", "russia": "RU", "taiwan": "TW", "vietnam": "VN", "iran": "IR"}
+
+
+def study_country_key(name: str | None) -> str | None:
+    """A study country name as our key (ISO alpha-2, INTL or USER); None where it names no country."""
+    if not name:
+        return None
+    lowered = name.strip().lower()
+    if lowered in STUDY_COUNTRIES:
+        return STUDY_COUNTRIES[lowered]
+    try:
+        return pycountry.countries.lookup(name.strip()).alpha_2
+    except LookupError:
+        return None
+
+
+def compare_with_study(annotations: pd.DataFrame, attribution: pd.DataFrame) -> pd.DataFrame:
+    """Per namespace the study labelled: its country and type beside ours, and whether they agree.
+
+    `annotations` holds the study's labels (model_id, field, value); a
+    namespace's study label is the one most of its models carry.
+    """
+    study = annotations[annotations["source"] == "study"].assign(namespace=lambda frame: frame["model_id"].map(namespace_of))
+    labels = {}
+    for field_name in ("org_country_single", "org_type"):
+        values = study[study["field"] == field_name]
+        labels[field_name] = values.groupby("namespace")["value"].agg(lambda column: column.value_counts().index[0])
+    table = pd.DataFrame({"study_country": labels["org_country_single"], "study_type": labels["org_type"]}).rename_axis("namespace").reset_index()
+    table["study_country_key"] = table["study_country"].map(study_country_key)
+    table["study_type_key"] = table["study_type"].map(lambda value: STUDY_TYPES.get(str(value).strip().lower()) if isinstance(value, str) else None)
+    ours = attribution.rename(columns={"country": "our_country", "developer_type": "our_type", "developer": "our_developer"})
+    table = table.merge(ours, on="namespace", how="left")
+    table["agree_country"] = table["study_country_key"] == table["our_country"]
+    table["agree_type"] = table["study_type_key"] == table["our_type"]
+    columns = ["namespace", "our_developer", "study_country", "study_country_key", "our_country", "agree_country", "study_type", "study_type_key", "our_type", "agree_type"]
+    return table[columns].sort_values(["agree_country", "agree_type", "namespace"], ignore_index=True)
