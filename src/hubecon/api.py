@@ -8,9 +8,7 @@ params, data, n) in `DataFrame.attrs["envelope"]`.
 from __future__ import annotations
 
 import itertools
-import json
 import os
-from datetime import datetime, timezone
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,7 +17,6 @@ import ibis
 import pandas as pd
 import platformdirs
 
-from hubecon import __version__
 from hubecon.enrich.facts import Enriched, enrich
 from hubecon.enrich.suggest import compare_with_study, namespace_hints, write_override_template
 from hubecon.enrich.registry import INDIVIDUALS, OTHER, UNATTRIBUTED, VARIANTS, Registry, country_label, load_registry
@@ -28,7 +25,8 @@ from hubecon.metrics.quality import quality_report
 from hubecon.metrics.windows import PERIODS, History, period_downloads, step_downloads
 from hubecon.metrics.concentration import BOOTSTRAP_RESAMPLES, LEVELS, bootstrap_intervals, concentration_rows, entity_key
 from hubecon.metrics.shares import ATTRIBUTIONS, COHORTS, EXCLUSIONS, GROUPINGS, LABELS, Window, credited_downloads, group_key, share_rows, study_labelled_downloads
-from hubecon.present.output import plain, result, to_csv, to_json
+from hubecon.present.output import plain, result
+from hubecon.present.report import build_report, manifest_for
 from hubecon.sources import embedded
 from hubecon.sources.hub_stats import read_hub_stats
 from hubecon.sources.models_table import read_models_table
@@ -39,7 +37,6 @@ from hubecon.store.store import CATALOGUE, DataDescription, Store, add_snapshots
 
 ROLLING_WINDOW = pd.Timedelta(days=30)
 SAMPLE_NOTE = "a curated sample, not the whole Hub: not comparable to whole-Hub figures such as the study's"
-REPORT_TOP = 20
 DEFAULT_SEED = 20251204
 SINGLE_WINDOW = "(single window)"
 # DESIGN.md §3, Sensitivity: each axis's first value is the default method.
@@ -593,6 +590,307 @@ class Hubecon:
             cells=plain(grid),
         )
 
+    # -- the ecosystem's structure (Analytics III) ---------------------------------------------------
+
+    def _structure_data(self, note: str, measure: str) -> dict:
+        """The data block for analyses of every model in the data (all snapshots), not of one snapshot's counts."""
+        catalogue = self._catalogue
+        sample = (catalogue["scope"] == "sample").any()
+        return {
+            "source": self.store.description.location,
+            "scope": ", ".join(sorted(set(catalogue["scope"]))),
+            "as_of": plain(catalogue["taken_at"].max()),
+            "measure": measure,
+            "synthetic": False,
+            "note": "; ".join(part for part in (note, SAMPLE_NOTE if sample else "") if part),
+        }
+
+    def _structure_downloads(self, snapshot, period, since, until, scope) -> tuple[ibis.Table, dict, dict]:
+        """Downloads for analyses over time: the store's history by period; else one snapshot; else each snapshot as its own cross-section."""
+        if period or since or until or snapshot is not None or len(History.of(self._catalogue, scope).snapshots) >= 2:
+            measured = self.measured(snapshot, period or ("month" if snapshot is None and not (since or until) else None), since, until, scope)
+            downloads = measured.downloads
+            if measured.snapshot_id is not None:
+                downloads = downloads.mutate(period=ibis.literal(measured.snapshot_id))
+            return downloads, measured.data, measured.window
+        parts = [self._downloads(row).mutate(period=ibis.literal(row["snapshot_id"])) for _, row in self._catalogue.iterrows()]
+        downloads = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+        data = self._structure_data("each snapshot is a cross-section (its own 30-day counts and selection); snapshots of different selections are not a time series", "downloads_30d per snapshot")
+        return downloads, data, {"period": "snapshot (cross-sections)", "snapshots": list(self._catalogue["snapshot_id"])}
+
+    def cadence(self, by: str = "country", snapshot: str | None = None, registry_variant: str = "primary") -> pd.DataFrame:
+        """Release days, median days between them and release days per quarter, per developer or as medians by country or type (DESIGN.md §3, Release cadence).
+
+        Repos are every model in the data (or, with `snapshot`, that
+        snapshot's models). Cadence needs each developer's complete history:
+        the result warns unless the data hold a full crawl or an author-scoped
+        crawl (`ingest hub --author`) of every namespace of the developer.
+        """
+        from hubecon.metrics import cadence as cd
+
+        check_choice("by", by, cd.BY)
+        check_choice("registry-variant", registry_variant, VARIANTS)
+        attribution = self.registry.attribution(registry_variant)
+        facts = self.enriched.facts
+        if snapshot is not None:
+            chosen = self.snapshot(snapshot)
+            observations = self.store.table("observations")
+            present = self.store.con.execute(observations.filter(observations.snapshot_id == chosen["snapshot_id"]).select("model_id"))["model_id"]
+            facts = facts[facts["model_id"].isin(set(present))]
+        days = cd.release_days(facts, self.enriched.credit, attribution)
+        developers = cd.developer_cadence(days, attribution)
+        developers["complete_history"] = developers["developer"].isin(self._complete_histories(attribution, set(developers["developer"])))
+        unknown = facts[~facts["created_known"].fillna(False).astype(bool)]
+        reference = self.snapshot(snapshot)
+        counts = self.store.con.execute(self._downloads(reference).select("model_id", "downloads"))
+        unknown_downloads = float(counts[counts["model_id"].isin(set(unknown["model_id"]))]["downloads"].sum())
+        if by == "developer":
+            rows = developers.sort_values(["release_days", "developer"], ascending=[False, True], ignore_index=True)
+            measured = rows[rows["median_days_between"].notna()].sort_values(["median_days_between", "developer"])
+            picks = [("all", "fastest", measured["developer"].iloc[0] if len(measured) else None), ("all", "slowest", measured["developer"].iloc[-1] if len(measured) else None)]
+        else:
+            rows = cd.group_cadence(developers, by)
+            picks = [(key, role, developer) for key, fast, slow in zip(rows["key"], rows["fastest"], rows["slowest"]) for role, developer in (("fastest", fast), ("slowest", slow))]
+        evidence = [{"key": key, "role": role, **cd.evidence(days, developer)} for key, role, developer in picks if developer is not None]
+        incomplete = int((~developers["complete_history"]).sum())
+        warning = (
+            f"cadence needs complete author histories: {incomplete} of {len(developers)} developers' repos come from samples or partial crawls, so release days are missing "
+            "and gaps look longer than they are; crawl each developer's namespaces with `hubecon ingest hub --author NAMESPACE` for complete histories"
+            if incomplete
+            else None
+        )
+        data = self._structure_data(warning or "", "repo creation dates (UTC days)")
+        eligible = developers[developers["attributed"] & (developers["type"] != "individual")]
+        return result(
+            rows,
+            command="cadence",
+            params={"by": by, "snapshot": snapshot, "registry_variant": registry_variant, "min_release_days": cd.MIN_RELEASE_DAYS, "registry_sha256": self.registry.sha256},
+            data=data,
+            n={
+                "models": int(facts["created_known"].fillna(False).astype(bool).sum()),
+                "developers": int(len(developers)),
+                "developers_with_cadence": int(developers["median_days_between"].notna().sum()),
+                "developers_grouped": int(eligible["median_days_between"].notna().sum()) if by != "developer" else None,
+                "release_days": int(len(days)),
+            },
+            warning=warning,
+            complete_histories=int(developers["complete_history"].sum()),
+            unknown_creation={"models": int(len(unknown)), "downloads": unknown_downloads, "downloads_snapshot": reference["snapshot_id"]},
+            evidence=evidence,
+            quarterly=plain(cd.quarterly_release_days(days, developers, by)),
+        )
+
+    def _complete_histories(self, attribution: pd.DataFrame, developers: set[str]) -> set[str]:
+        """Developers whose every namespace a full crawl or an author-scoped crawl (no filter, no limit) holds."""
+        import json
+
+        from hubecon.metrics.cadence import UNATTRIBUTED_PREFIX
+
+        if (self._catalogue["scope"] == "full").any():
+            return set(developers)
+        crawled = set()
+        for scope, params in zip(self._catalogue["scope"], self._catalogue["params"]):
+            settings = json.loads(params) if isinstance(params, str) and params else {}
+            if scope == "filtered" and settings.get("author") and not settings.get("filter") and not settings.get("limit"):
+                crawled.add(settings["author"])
+        namespaces = attribution.groupby("developer")["namespace"].agg(set).to_dict()
+        complete = set()
+        for developer in developers:
+            own = {developer[len(UNATTRIBUTED_PREFIX):]} if developer.startswith(UNATTRIBUTED_PREFIX) else namespaces.get(developer, set())
+            if own and own <= crawled:
+                complete.add(developer)
+        return complete
+
+    def intermediaries(self, period: str | None = None, since: str | None = None, until: str | None = None, scope: str | None = None,
+                       snapshot: str | None = None, top: int | None = None, registry_variant: str = "primary") -> pd.DataFrame:
+        """Re-packagers and, beside them, fine-tuners: their download share over time, kinds, and the origins they carry (DESIGN.md §3, Intermediaries)."""
+        from hubecon.metrics import intermediaries as im
+
+        check_choice("registry-variant", registry_variant, VARIANTS)
+        if top is not None and top < 1:
+            raise HubeconError(f"--top: must be at least 1, not {top}")
+        attribution = self.registry.attribution(registry_variant)
+        models = self.store.con.execute(self.store.table("models").select("model_id", "library", "tags"))
+        kinds = im.repo_kinds(self.enriched.facts, models, self.enriched.graph.parents, self.enriched.credit, attribution)
+        roles = im.namespace_roles(kinds).merge(attribution, on="namespace", how="left")
+        model_roles = kinds[["model_id", "namespace"]].merge(roles[["namespace", "role", "country"]], on="namespace", how="left")
+        downloads, data, window = self._structure_downloads(snapshot, period, since, until, scope)
+        with_role = ibis.memtable(model_roles[model_roles["role"].notna()][["model_id", "namespace", "role"]])
+        every = ibis.memtable(model_roles[["model_id", "namespace", "role"]].astype({"role": "string"}))
+        con = self.store.con
+        shares = con.execute(im.role_downloads(downloads, with_role)).drop(columns=["total", "role"])
+        rows = shares.merge(roles[roles["role"].notna()], on="namespace").sort_values(["period", "role", "downloads", "namespace"], ascending=[True, True, False, True])
+        if top is not None:
+            rows = rows.groupby(["period", "role"], sort=False).head(top)
+        columns = ["period", "namespace", "role", "developer", "country", "developer_type", "downloads", "share", "repos", "repos_observed", "repackaged_of_others",
+                   "repackaged_fraction", "finetuned_of_others", "finetuned_fraction", "quantized", "format_conversion", "adapter", "finetune", "merge", "original", "formats"]
+        rows = rows[columns].reset_index(drop=True)
+        uploaders = ibis.memtable(model_roles[["model_id", "role", "country"]].rename(columns={"country": "uploader_country"}).astype({"role": "string", "uploader_country": "string"}))
+        credited = self._credited(downloads, attribution="origin", cohort="all", exclude=(), registry_variant=registry_variant)
+        origins = con.execute(im.origins_carried(credited, uploaders)).sort_values(["period", "origin_downloads"], ascending=[True, False])
+        totals = con.execute(im.role_totals(downloads, every)).drop(columns=["total"]).sort_values(["period", "role"])
+        named = roles[roles["role"].notna()]
+        return result(
+            rows,
+            command="intermediaries",
+            params={"period": period, "since": since, "until": until, "scope": scope, "snapshot": snapshot, "top": top, "registry_variant": registry_variant,
+                    "min_repos": im.MIN_REPOS, "min_fraction": im.THRESHOLD[0] / im.THRESHOLD[1], "registry_sha256": self.registry.sha256},
+            data=data,
+            n={"models": int(len(kinds)), "namespaces": int(roles["namespace"].nunique()), "intermediaries": int((named["role"] == "intermediary").sum()),
+               "fine_tuners": int((named["role"] == "fine-tuner").sum()), "periods": int(totals["period"].nunique())},
+            window=window,
+            totals=plain(totals),
+            origins=plain(origins),
+            note="repos and roles are counted over every model in the data; downloads per period (or per snapshot) under uploader attribution; "
+                 "origins: origin-credited downloads by the root developer's country and how much of them reach users through intermediaries",
+        )
+
+    def families(self, top: int | None = 20, snapshot: str | None = None, period: str | None = None, since: str | None = None, until: str | None = None,
+                 scope: str | None = None, exclude: tuple[str, ...] | list[str] = (), registry_variant: str = "primary") -> pd.DataFrame:
+        """Downloads rolled up to root models with the origin credit's fractions, derivatives by kind and their share (DESIGN.md §3, Attribution)."""
+        from hubecon.metrics.families import family_rows
+
+        check_choice("registry-variant", registry_variant, VARIANTS)
+        for item in exclude:
+            check_choice("exclude", item, EXCLUSIONS)
+        if top is not None and top < 1:
+            raise HubeconError(f"--top: must be at least 1, not {top}")
+        exclude = tuple(sorted(set(exclude)))
+        measured = self.measured(snapshot, period, since, until, scope)
+        credited = self._credited(measured.downloads, attribution="origin", cohort="all", exclude=exclude, registry_variant=registry_variant)
+        kinds = ibis.memtable(self.enriched.facts[["model_id", "derivative_kind"]])
+        table = self.store.con.execute(family_rows(credited, kinds))
+        table["period"] = table["period"].astype(object).where(table["period"].notna(), None)
+        key = table["period"].fillna(SINGLE_WINDOW)
+        table["share_of_downloads"] = table["family_downloads"] / table.groupby(key)["family_downloads"].transform("sum")
+        table = table.assign(_key=key).sort_values(["_key", "family_downloads", "root_id"], ascending=[True, False, True])
+        families_n = int(len(table))
+        if top is not None:
+            table = table.groupby("_key", sort=False).head(top)
+        columns = ["period", "root_id", "developer", "country", "developer_type", "family_downloads", "share_of_downloads", "root_downloads", "derivative_downloads",
+                   "derivative_share", "derivatives", "finetunes", "quantized", "adapters", "merges", "root_observed"]
+        table["developer"] = table["developer"].fillna(UNATTRIBUTED)
+        table["country"] = table["country"].fillna(UNATTRIBUTED)
+        models = int(self.store.con.execute(credited.model_id.nunique()))
+        return result(
+            table[columns],
+            command="families",
+            params={"top": top, "snapshot": measured.snapshot_id, "period": period, "since": since, "until": until, "scope": scope, "exclude": list(exclude),
+                    "registry_variant": registry_variant, "registry_sha256": self.registry.sha256},
+            data=measured.data,
+            n={"models": models, "families": families_n},
+            window=measured.window,
+            note="a model belongs to the family of each root its origin credit reaches, with the same fractions; derivative counts count a model once in each family it belongs to",
+        )
+
+    def adoption(self, model_id: str | None = None, top: int | None = None, snapshot: str | None = None, scope: str | None = None) -> pd.DataFrame:
+        """Normalised adoption (ATOM's Relative Adoption Metric) with size bucket and age, for one model or the top N (DESIGN.md §3, Normalised adoption).
+
+        With a history of all-time counts: at ages 7…365 days. With one
+        snapshot: all-time downloads per day of age. A snapshot without
+        all-time counts (a bare listing) cannot give either.
+        """
+        from hubecon.metrics import adoption as ad
+
+        if (model_id is None) == (top is None):
+            raise HubeconError("adoption: give either a MODEL_ID or --top N")
+        if top is not None and top < 1:
+            raise HubeconError(f"--top: must be at least 1, not {top}")
+        facts = self.enriched.facts[["model_id", "size_bucket", "params_total", "created_at", "created_known"]]
+        if model_id is not None and model_id not in set(facts["model_id"]):
+            raise HubeconError(f"model '{model_id}' is not in the data")
+        observations = self.store.table("observations")
+        snapshots = self.store.table("snapshots").select("snapshot_id", "taken_at")
+        all_time = self.store.con.execute(observations.filter(observations.downloads_all_time.notnull()).join(snapshots, "snapshot_id").select("snapshot_id", "taken_at", "model_id", "downloads_all_time"))
+        with_counts = set(all_time["snapshot_id"])
+        history = History.of(self._catalogue, scope)
+        history_ids = [sid for sid in history.snapshots["snapshot_id"] if sid in with_counts]
+        note = ""
+        if snapshot is None and len(history_ids) >= 2:
+            mode, chosen = "history", None
+            values = ad.history_adoption(facts, all_time[all_time["snapshot_id"].isin(history_ids)])
+            keys = ["age", "size_bucket"]
+            data = self._structure_data(f"cumulative downloads at ages {', '.join(map(str, ad.AGES))} days from {len(history_ids)} {history.scope} snapshots", "downloads_all_time at ages")
+        else:
+            chosen = self.snapshot(snapshot)
+            if chosen["snapshot_id"] not in with_counts:
+                candidates = self._catalogue[self._catalogue["snapshot_id"].isin(with_counts)]
+                if snapshot is not None or candidates.empty:
+                    raise HubeconError(f"snapshot {chosen['snapshot_id']} has no all-time download counts (a listing of 30-day counts only): normalised adoption needs them"
+                                       + (f"; use --snapshot {candidates['snapshot_id'].iloc[-1]}" if len(candidates) else ""))
+                note = f"the default snapshot {chosen['snapshot_id']} has no all-time download counts (a listing of 30-day counts only); using {candidates['snapshot_id'].iloc[-1]}, the latest that has them"
+                chosen = candidates.iloc[-1]
+            mode = "single snapshot"
+            present = all_time[all_time["snapshot_id"] == chosen["snapshot_id"]][["model_id", "downloads_all_time"]]
+            values = ad.single_snapshot_adoption(facts.merge(present, on="model_id"), chosen["taken_at"])
+            keys = ["size_bucket"]
+            data = self.data_info(chosen)
+            data["measure"] = "downloads_all_time per day of age"
+            data["note"] = "; ".join(part for part in (note, data["note"]) if part)
+        if model_id is not None:
+            rows = values[values["model_id"] == model_id]
+            if rows.empty:
+                row = facts[facts["model_id"] == model_id].iloc[0]
+                reason = "unknown size" if pd.isna(row["size_bucket"]) else "unknown creation date" if not row["created_known"] else "no all-time count at any age (±3 days)" if mode == "history" else f"not in snapshot {chosen['snapshot_id']}"
+                raise HubeconError(f"model '{model_id}' gets no normalised adoption: {reason}")
+        else:
+            rows = values.sort_values([*keys[:-1], "adoption", "model_id"], ascending=[True] * (len(keys) - 1) + [False, True])
+            rows = rows[rows["adoption"].notna()].groupby(keys[:-1], sort=False).head(top) if len(keys) > 1 else rows[rows["adoption"].notna()].head(top)
+        rows = rows.drop(columns=["params_total"], errors="ignore").merge(facts[["model_id", "params_total"]], on="model_id", how="left")
+        rows["created_at"] = rows["created_at"].map(plain)
+        if "taken_at" in rows:
+            rows["taken_at"] = rows["taken_at"].map(plain)
+        columns = (["age", "model_id", "size_bucket", "params_total", "created_at", "snapshot_id", "taken_at", "age_at", "downloads_all_time"] if mode == "history"
+                   else ["model_id", "size_bucket", "params_total", "created_at", "age_days", "downloads_all_time", "per_day"]) + ["reference_median", "reference_n", "adoption"]
+        figure = "downloads_all_time" if mode == "history" else "per_day"
+        ranked = values.sort_values([*keys, figure, "model_id"], ascending=[True] * len(keys) + [False, True]).groupby(keys, sort=True).head(ad.REFERENCE_MODELS)
+        reference = ranked.groupby(keys, as_index=False).agg(median=(figure, "median"), n=(figure, "size"), models=("model_id", list))
+        no_value = facts[facts["size_bucket"].isna() | ~facts["created_known"].fillna(False).astype(bool)]
+        return result(
+            rows[columns],
+            command="adoption",
+            params={"model_id": model_id, "top": top, "snapshot": None if chosen is None else chosen["snapshot_id"], "scope": scope, "mode": mode, "ages": list(ad.AGES) if mode == "history" else None,
+                    "tolerance_days": ad.TOLERANCE_DAYS, "reference_models": ad.REFERENCE_MODELS},
+            data=data,
+            n={"models": int(values["model_id"].nunique()), "no_value": int(len(no_value))},
+            mode=mode,
+            reference=plain(reference),
+        )
+
+    def distillation(self, snapshot: str | None = None, registry_variant: str = "primary") -> pd.DataFrame:
+        """Distilled models with their teacher and base, and who distils from whom by origin country (DESIGN.md §3, Distillation)."""
+        from hubecon.metrics import distillation as ds
+
+        check_choice("registry-variant", registry_variant, VARIANTS)
+        attribution = self.registry.attribution(registry_variant)
+        graph = self.enriched.graph
+        models = self.store.con.execute(self.store.table("models").select("model_id", "tags", "card_data"))
+        placed = ds.place(ds.distilled_models(self.enriched.facts, models, graph.parents), graph, attribution)
+        chosen = self.snapshot(snapshot)
+        counts = self.store.con.execute(self._downloads(chosen).select("model_id", "downloads"))
+        placed = placed.merge(counts, on="model_id", how="left")
+        uploader = attribution.set_index("namespace")
+        placed["uploader"] = placed["namespace"].map(uploader["developer"]).fillna(UNATTRIBUTED)
+        placed["uploader_country"] = placed["namespace"].map(uploader["country"]).fillna(UNATTRIBUTED)
+        own = placed[~placed["derivative_of_distilled"]].fillna({"teacher_country": "unknown", "base_country": "unknown", "teacher_developer": "unknown", "base_developer": "unknown"})
+        derived = placed[placed["derivative_of_distilled"]]
+        by_country = own.groupby(["teacher_country", "base_country"], as_index=False).agg(models=("model_id", "size"), downloads=("downloads", "sum"))
+        by_country = by_country.sort_values(["models", "downloads"], ascending=False, ignore_index=True)
+        pairs = own.groupby(["uploader", "teacher_developer", "base_developer"], as_index=False).agg(models=("model_id", "size"), downloads=("downloads", "sum"))
+        pairs = pairs.sort_values(["models", "downloads"], ascending=False, ignore_index=True)
+        rows = placed.sort_values(["downloads", "model_id"], ascending=[False, True], na_position="last")
+        columns = ["model_id", "uploader", "uploader_country", "evidence", "derivative_of_distilled", "teacher", "teacher_id", "teacher_source", "teacher_developer",
+                   "teacher_country", "base", "base_source", "base_developer", "base_country", "downloads"]
+        return result(
+            rows[columns],
+            command="distillation",
+            params={"snapshot": chosen["snapshot_id"], "registry_variant": registry_variant, "registry_sha256": self.registry.sha256},
+            data=self.data_info(chosen) | {"note": "; ".join(part for part in ("distilled models among every model in the data; downloads are the snapshot's 30-day counts (null where the snapshot lacks the model)", self.data_info(chosen)["note"]) if part)},
+            n={"models": int(len(placed)), "distillations": int(len(own)), "derivatives": int(len(derived)), "observed_in_snapshot": int(placed["downloads"].notna().sum())},
+            by_country=plain(by_country),
+            pairs=plain(pairs),
+        )
+
     def info(self) -> pd.DataFrame:
         """The store's snapshots with their total 30-day downloads, and the registry's coverage."""
         observations = self.store.table("observations")
@@ -609,49 +907,12 @@ class Hubecon:
         )
 
     def report(self, out: Path | str = "hubecon-report", snapshot: str | None = None) -> dict[str, pd.DataFrame]:
-        """Write the headline tables (CSV + JSON each) and manifest.json into `out`; return the tables by name."""
-        out = Path(out)
-        tables: dict[str, pd.DataFrame] = {}
-        for cohort in COHORTS:
-            for by in GROUPINGS:
-                for attribution in ATTRIBUTIONS:
-                    top = REPORT_TOP if by in ("developer", "model") else None
-                    tables[f"share_{by}_{attribution}_{cohort}"] = self.share(by=by, attribution=attribution, cohort=cohort, top=top, snapshot=snapshot)
-        tables["registry_coverage"] = self.registry_coverage(snapshot=self.snapshot(snapshot)["snapshot_id"])
-        (out / "tables").mkdir(parents=True, exist_ok=True)
-        for name, table in tables.items():
-            write_text_atomically(out / "tables" / f"{name}.csv", to_csv(table))
-            write_text_atomically(out / "tables" / f"{name}.json", to_json(table) + "\n")
-        write_text_atomically(out / "manifest.json", json.dumps(plain(self._manifest(snapshot, tables)), indent=2) + "\n")
-        return tables
+        """Write report.html, figures/ (PNG + SVG), tables/ (CSV + JSON each) and manifest.json into `out`; return the tables by name."""
+        return build_report(self, Path(out), snapshot)
 
-    def _manifest(self, snapshot: str | None, tables: dict[str, pd.DataFrame]) -> dict:
-        inputs = []
-        for _, row in self._catalogue.iterrows():
-            manifest = self.store.manifests.get(row["snapshot_id"], {})
-            inputs.append(
-                {
-                    "snapshot_id": row["snapshot_id"],
-                    "source": row["source"],
-                    "scope": row["scope"],
-                    "taken_at": row["taken_at"],
-                    "n_models": row["n_models"],
-                    "sha256": row["sha256"],
-                    "licence": manifest.get("licence"),
-                    "source_url": manifest.get("source_url"),
-                }
-            )
-        return {
-            "hubecon_version": __version__,
-            "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "data": self.data_info(self.snapshot(snapshot)),
-            "store": {"kind": self.store.description.kind, "location": self.store.description.location},
-            "inputs": inputs,
-            "registry": {"files": [str(path) for path in self.registry.sources], "sha256": self.registry.sha256},
-            "parameters": {"snapshot": self.snapshot(snapshot)["snapshot_id"], "top": REPORT_TOP},
-            "seeds": {},
-            "tables": {name: table.attrs["envelope"]["params"] for name, table in tables.items()},
-        }
+    def manifest(self, snapshot: str, tables: dict[str, pd.DataFrame]) -> dict:
+        """What a report rests on: inputs with sha256, registry hash, parameters, seeds, version, time."""
+        return manifest_for(self, snapshot, tables)
 
     def ingest_hub(
         self,
@@ -839,8 +1100,3 @@ def parse_when(text: str) -> pd.Timestamp:
         raise HubeconError(f"--taken-at: '{text}' is not a date or date-time (e.g. 2026-04-27 or 2026-04-27T22:08:30Z)")
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
-
-def write_text_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)

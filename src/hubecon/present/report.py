@@ -1,0 +1,157 @@
+"""`hubecon report`: the analyses a reader needs, as report.html, figures, tables and a manifest.
+
+Every table here is the result of the matching API method with the same
+parameters, so every number in the report equals that command's JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from hubecon import __version__
+from hubecon.errors import HubeconError
+from hubecon.metrics.windows import History
+from hubecon.present import charts
+from hubecon.present.method import method_html
+from hubecon.present.output import data_line, plain, to_csv, to_json
+from hubecon.present.report_html import Figure, Section, render_report, write_figures
+
+if TYPE_CHECKING:
+    from hubecon.api import Hubecon
+
+REPORT_TOP = 20
+COUNTRY_TOP = 15
+ATTRIBUTION_WORDS = {"uploader": "uploader (the repo's namespace)", "origin": "origin (the developers of its root models)"}
+COHORT_WORDS = {"all": "all downloads", "new": "the new-model cohort (downloads in each model's first year)"}
+
+
+class ReportBuilder:
+    def __init__(self, session: "Hubecon", snapshot: str | None):
+        self.session = session
+        self.snapshot = session.snapshot(snapshot)["snapshot_id"]
+        self.tables: dict[str, pd.DataFrame] = {}
+
+    def keep(self, name: str, table: pd.DataFrame) -> pd.DataFrame:
+        self.tables[name] = table
+        return table
+
+    def headline(self) -> Section:
+        section = Section("Headline: who gets the downloads", "headline")
+        for cohort in ("all", "new"):
+            for by in ("country", "type", "developer", "model"):
+                for attribution in ("uploader", "origin"):
+                    top = REPORT_TOP if by in ("developer", "model") else COUNTRY_TOP if by == "country" else None
+                    name = f"share_{by}_{attribution}_{cohort}"
+                    table = self.keep(name, self.session.share(by=by, attribution=attribution, cohort=cohort, top=top, snapshot=self.snapshot))
+                    if by in ("country", "type") or (by == "developer" and cohort == "all"):
+                        title = f"Share of downloads by {'developer ' if by == 'type' else ''}{by}, {attribution} attribution, {cohort} models"
+                        caption = f"Share of 30-day downloads by {by}; credited by {ATTRIBUTION_WORDS[attribution]}; counting {COHORT_WORDS[cohort]}."
+                        section.figures.append(Figure(name, charts.share_bars(table, title), caption))
+        for attribution in ("uploader", "origin"):
+            name = f"share_model_{attribution}_all"
+            section.tables.append((name, f"Top {REPORT_TOP} models, {ATTRIBUTION_WORDS[attribution]} attribution", self.tables[name]))
+        coverage = self.keep("registry_coverage", self.session.registry_coverage(snapshot=self.snapshot))
+        section.tables.append(("registry_coverage", "How much of the downloads the registry attributes", coverage))
+        return section
+
+    def over_time(self) -> Section:
+        section = Section("Shares over time", "over-time")
+        try:
+            table = self.keep("share_country_uploader_month", self.session.share(by="country", period="month", top=10))
+        except HubeconError as error:
+            section.text.append(f"Not shown: {error}. Shares over time need a history of comparable snapshots (see `hubecon import` and `hubecon ingest hub`).")
+            return section
+        caption = "Share of downloads per calendar month by uploader country (top 10); each difference between snapshots counts in the month of the later one."
+        section.figures.append(Figure("share_country_uploader_month", charts.share_lines(table, "Share by country per month"), caption))
+        return section
+
+    def concentration(self) -> Section:
+        section = Section("Concentration", "concentration")
+        rows = []
+        for level in ("model", "developer", "country"):
+            table = self.keep(f"concentration_{level}", self.session.concentration(level=level, snapshot=self.snapshot))
+            rows.append(table)
+        combined = pd.concat(rows, ignore_index=True)
+        section.figures.append(
+            Figure("concentration_hhi", charts.metric_points(combined, x="level", y="hhi", title="HHI by level", y_title="HHI (0–10,000)"), "HHI of 30-day downloads at model, developer and country level (uploader attribution).")
+        )
+        for level, table in zip(("model", "developer", "country"), rows):
+            section.tables.append((f"concentration_{level}", f"Concentration at {level} level", table))
+        return section
+
+    def sensitivity(self) -> Section:
+        section = Section("How much the headline depends on method", "sensitivity")
+        table = self.keep("sensitivity", self.session.sensitivity(snapshot=self.snapshot))
+        cells = table.attrs["envelope"]["n"]["cells"]
+        caption = f"Each country's share of downloads across {cells} method cells (line: range; dot: the default method)."
+        section.figures.append(Figure("sensitivity", charts.sensitivity_ranges(table.head(15), "Country shares across method choices"), caption))
+        section.tables.append(("sensitivity", "Range per country", table))
+        return section
+
+    def quality(self) -> Section:
+        section = Section("Data quality", "quality")
+        table = self.keep("quality", self.session.quality(snapshot=self.snapshot))
+        section.tables.append(("quality", "Checks", table))
+        return section
+
+    def method(self, inputs: list[dict]) -> Section:
+        return Section("Method", "method", html_blocks=[method_html(plain(inputs))])
+
+
+def build_report(session: "Hubecon", out: Path, snapshot: str | None) -> dict[str, pd.DataFrame]:
+    """Write report.html, figures/, tables/ and manifest.json into `out`; return the tables by name."""
+    builder = ReportBuilder(session, snapshot)
+    sections = [builder.headline(), builder.over_time(), builder.concentration(), builder.sensitivity(), builder.quality()]
+    manifest = session.manifest(builder.snapshot, builder.tables)
+    sections.append(builder.method(manifest["inputs"]))
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    for name, table in builder.tables.items():
+        write_text_atomically(out / "tables" / f"{name}.csv", to_csv(table))
+        write_text_atomically(out / "tables" / f"{name}.json", to_json(table) + "\n")
+    manifest["figures"] = write_figures(sections, out / "figures")
+    first = next(iter(builder.tables.values()))
+    write_text_atomically(out / "report.html", render_report(data_line(first.attrs["envelope"]["data"]), sections))
+    write_text_atomically(out / "manifest.json", json.dumps(plain(manifest), indent=2) + "\n")
+    return builder.tables
+
+
+def manifest_for(session: "Hubecon", snapshot: str, tables: dict[str, pd.DataFrame]) -> dict:
+    """Inputs with sha256, registry hash, parameters, seeds, package version and time (DESIGN.md §4)."""
+    inputs = []
+    for _, row in session.store.snapshots().iterrows():
+        extra = session.store.manifests.get(row["snapshot_id"], {})
+        inputs.append(
+            {
+                "snapshot_id": row["snapshot_id"],
+                "source": row["source"],
+                "scope": row["scope"],
+                "taken_at": row["taken_at"],
+                "n_models": row["n_models"],
+                "sha256": row["sha256"],
+                "licence": extra.get("licence"),
+                "source_url": extra.get("source_url"),
+            }
+        )
+    seeds = {name: table.attrs["envelope"]["params"]["seed"] for name, table in tables.items() if table.attrs["envelope"]["params"].get("seed") is not None}
+    return {
+        "hubecon_version": __version__,
+        "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "data": session.data_info(session.snapshot(snapshot)),
+        "store": {"kind": session.store.description.kind, "location": session.store.description.location},
+        "inputs": inputs,
+        "registry": {"files": [str(path) for path in session.registry.sources], "sha256": session.registry.sha256},
+        "parameters": {"snapshot": snapshot, "top": REPORT_TOP, "country_top": COUNTRY_TOP},
+        "seeds": seeds,
+        "tables": {name: table.attrs["envelope"]["params"] for name, table in tables.items()},
+    }
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
