@@ -12,7 +12,8 @@ downloadable weights (every model repo in the data).
 The OSAI index (osai-index.eu, CC BY 4.0; Liesenfeld & Dingemanse 2024) is
 linked to Hub models by namespace and name: a repo it links exactly, else a
 repo of a linked namespace whose name starts with the stem of a linked name
-(the name up to its first size token: `Apertus-70B-2509` → `apertus`).
+(the name up to its first size token: `Apertus-70B-2509` → `apertus`); see
+osai_links for which links give stems.
 """
 
 from __future__ import annotations
@@ -50,10 +51,18 @@ def osai_facts() -> pd.DataFrame:
 
 
 def osai_links(facts: pd.DataFrame | None = None) -> tuple[dict, dict]:
-    """(exact: lower model id -> [rows], stems: lower namespace -> [(stem, row)]) for matching."""
+    """(exact: lower model id -> [rows], stems: lower namespace -> [(stem, row)]) for matching.
+
+    A stem comes from a linked repo name, or from the family name for a
+    namespace-only link. System and end-model links give stems only in the
+    family's own namespaces (those of its system and end links); a base-model
+    link, which often names another developer's model, gives a stem for base
+    models (models without a parent) of that line only.
+    """
     facts = osai_facts() if facts is None else facts
     exact: dict[str, list[dict]] = {}
     stems: dict[str, list[tuple[str, dict]]] = {}
+    own_namespaces = facts[facts["link_kind"] != "base"].groupby("yaml_file")["namespace"].agg(lambda values: {value.lower() for value in values})
     for row in facts.to_dict(orient="records"):
         namespace = row["namespace"].lower()
         if row["name"]:
@@ -61,6 +70,8 @@ def osai_links(facts: pd.DataFrame | None = None) -> tuple[dict, dict]:
             stem = name_stem(row["name"])
         else:
             stem = normalised(row["family"])
+        if row["link_kind"] != "base" and namespace not in own_namespaces.get(row["yaml_file"], set()):
+            continue
         if len(stem) >= 3:
             stems.setdefault(namespace, []).append((stem, row))
     return exact, stems
@@ -71,9 +82,10 @@ def osai_levels(model_id: str, has_parent: bool, links: tuple[dict, dict]) -> tu
 
     An exact link as base model gives the base-model training-data class; as end
     model (or system), the end-model class for its own step and the lower of
-    base and end for its stack. A stem match uses the end-model class for a
-    model with a parent and the base-model class for one without. Where
-    several families match, the lowest level is kept.
+    base and end for its stack. A stem match of a system or end link gives the
+    end-model class to a model with a parent and the base-model class to one
+    without; a stem match of a base link gives the base-model class to a model
+    without a parent. Where several families match, the lowest level is kept.
     """
     exact, stems = links
     lower = model_id.lower()
@@ -88,7 +100,11 @@ def osai_levels(model_id: str, has_parent: bool, links: tuple[dict, dict]) -> tu
             found.append((end, stack, row["family"]))
     if not found:
         namespace, _, name = lower.partition("/")
-        candidates = [(stem, row) for stem, row in stems.get(namespace, []) if normalised(name).startswith(stem)]
+        candidates = [
+            (stem, row)
+            for stem, row in stems.get(namespace, [])
+            if normalised(name).startswith(stem) and (row["link_kind"] != "base" or not has_parent)
+        ]
         if candidates:
             longest = max(len(stem) for stem, _ in candidates)
             for stem, row in candidates:

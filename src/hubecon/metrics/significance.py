@@ -89,20 +89,38 @@ def bootstrap_ratio(counts: np.ndarray, numerators: np.ndarray, denominators: np
 
 
 def bootstrap_shift(first: np.ndarray, last: np.ndarray, estimate_first: float, estimate_last: float, n_first: int, n_last: int) -> dict:
-    """Percentile 95% CI of the multiplier last/first from resampled ratios; significant when the CI of last − first excludes 0."""
+    """The shift last − first of a download-weighted ratio, from developer resamples drawn within each period.
+
+    Each period's bootstrap variance is scaled by k/(k − 1) for its k
+    developers, and the difference is referred to Student's t with
+    min(k) − 1 degrees of freedom: with few, heavy-tailed developers the plain
+    percentile interval is too narrow (it rejected 9–10% of null fixtures at
+    α = 0.05). Reported: t statistic, two-sided p, the 95% CI of the
+    difference in the note, and the percentile 95% CI of the multiplier
+    last/first.
+    """
     out = {"test": "bootstrap (developers)", "statistic": None, "p_value": None, "ci_low": None, "ci_high": None, "n_first": n_first, "n_last": n_last, "significant": None, "note": ""}
-    ok = ~np.isnan(first) & ~np.isnan(last)
-    if not ok.any():
-        out["note"] = "not tested: a period has no downloads"
+    first, last = first[~np.isnan(first)], last[~np.isnan(last)]
+    if len(first) < 2 or len(last) < 2 or min(n_first, n_last) < 2:
+        out["note"] = "not tested: a period has fewer than 2 developers with downloads"
         return out
-    difference = last[ok] - first[ok]
-    low_d, high_d = np.percentile(difference, [2.5, 97.5])
-    out["significant"] = bool(low_d > 0 or high_d < 0)
+    variance = np.var(first, ddof=1) * n_first / (n_first - 1) + np.var(last, ddof=1) * n_last / (n_last - 1)
+    difference = estimate_last - estimate_first
+    df = min(n_first, n_last) - 1
+    critical = float(stats.t.ppf(1 - ALPHA / 2, df))
+    if variance > 0:
+        statistic = difference / math.sqrt(variance)
+        p_value = float(2 * stats.t.sf(abs(statistic), df))
+        out.update(statistic=float(statistic), p_value=p_value, significant=p_value < ALPHA)
+    else:
+        out.update(p_value=1.0 if difference == 0 else 0.0, significant=difference != 0)
+    half = critical * math.sqrt(variance)
+    paired = min(len(first), len(last))
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = last[ok] / first[ok]
+        ratio = last[:paired] / first[:paired]
     ratio = ratio[np.isfinite(ratio)]
     if len(ratio) and estimate_first > 0:
         low, high = np.percentile(ratio, [2.5, 97.5])
         out.update(ci_low=float(low), ci_high=float(high))
-    out["note"] = f"95% CI of the difference last − first: [{low_d:.4g}, {high_d:.4g}]"
+    out["note"] = f"95% CI of the difference last − first: [{difference - half:.4g}, {difference + half:.4g}] (t, {df} df)"
     return out

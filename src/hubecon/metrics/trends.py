@@ -225,6 +225,7 @@ def shift_tests(rows: pd.DataFrame, units: pd.DataFrame, facts: pd.DataFrame, me
     order = period_order(rows)
     rank = {period: index for index, period in enumerate(order)}
     categories = property_categories(facts).set_index("model_id")
+    categories = categories[[column for column in categories.columns if column in set(rows["metric"])]]
     sizes = facts.set_index("model_id")["params_total"].astype("Float64")
     headline = {(metric.name, category) for metric in metrics for category in metric.headline} | {("mean_size_weighted", None)}
     boot_cache: dict[str, np.ndarray] = {}
@@ -241,7 +242,7 @@ def shift_tests(rows: pd.DataFrame, units: pd.DataFrame, facts: pd.DataFrame, me
         if period not in dev_tables:
             part = by_period[period]
             model_ids = part["model_id"]
-            values = {"size": sizes.reindex(model_ids).astype(float).to_numpy()}
+            values = {"size": sizes.reindex(model_ids).astype(float).to_numpy() / 1e9}  # billions, as the rows
             for column in categories.columns:
                 cats = categories[column].reindex(model_ids)
                 for category in cats.dropna().unique():
@@ -275,8 +276,8 @@ def shift_tests(rows: pd.DataFrame, units: pd.DataFrame, facts: pd.DataFrame, me
                     resampled.append(bootstrap_ratio(counts_for(period, len(table)), table[f"num:{key}"].to_numpy(), table[f"den:{key}"].to_numpy()))
                 else:
                     resampled.append(np.zeros(resamples))
-            test = bootstrap_shift(resampled[0], resampled[1], float(first["value"]), float(last["value"]), len(tables[0]), len(tables[1]))
-            test["n_first"], test["n_last"] = len(tables[0]), len(tables[1])
+            developers = [int((table[f"den:{key}"] > 0).sum()) if f"den:{key}" in table else 0 for table in tables]
+            test = bootstrap_shift(resampled[0], resampled[1], float(first["value"]), float(last["value"]), developers[0], developers[1])
             test["note"] = f"{test['note']}; units: developers".lstrip("; ")
         trend = mann_kendall(series["value"].tolist())
         results.append(
@@ -304,7 +305,7 @@ def shift_tests(rows: pd.DataFrame, units: pd.DataFrame, facts: pd.DataFrame, me
                 "trend_p_value": trend["p_value"],
                 "trend_periods": trend["periods"],
                 "trend_significant": trend["significant"],
-                "note": "; ".join(note for note in (test["note"], trend["note"]) if note),
+                "note": "; ".join(note for note in (test["note"], trend["note"], "" if multiplier is not None else "first period's value is 0: no multiplier") if note),
             }
         )
     return pd.DataFrame(results)

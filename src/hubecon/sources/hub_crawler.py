@@ -12,7 +12,9 @@ How it stays correct:
   sleeps until the reset the server announced — never on a local timer.
   429, 5xx, timeouts, dropped connections and malformed pages are retried
   a bounded number of times with jittered exponential backoff;
-  `Retry-After` is honoured.
+  `Retry-After` is honoured. What the window has left is noted on disk
+  before each request, so a crawler resumed after a kill honours what its
+  predecessor spent.
 * Checkpoints. After every page, its rows and then the crawl's state (the
   next cursor) are written atomically (temp + fsync + rename) under
   STORE/crawls/<crawl-id>/. A kill at any moment loses at most the page in
@@ -363,6 +365,8 @@ class HubListing:
                 self.stats.malformed_pages.append({"at": cursor_of(query), "problem": str(exc)})
                 self._back_off(attempt)
                 continue
+            # Only the query of the `next` link is kept: every request goes to the
+            # configured endpoint, so the token is never sent anywhere else.
             next_url = response.links.get("next", {}).get("url")
             total = response.headers.get("x-total-count", "")
             return Page(rows, httpx.URL(next_url).query.decode() if next_url else None, int(total) if total.isdigit() else None)
@@ -382,13 +386,11 @@ class HubListing:
         # Written before the request goes out, so a crawler killed right after
         # it still counts it against the window when it resumes.
         self.limiter.spend_one()
-        write_json(self.rate_file, {"endpoint": self.endpoint, **self.limiter.to_disk()})
+        # It only has to outlive this process, not a power cut: no fsync on every request.
+        write_json(self.rate_file, {"endpoint": self.endpoint, **self.limiter.to_disk()}, durable=False)
         self.stats.requests += 1
-        try:
-            response = self.client.get(f"{self.endpoint}/api/models?{query}")
-        finally:
-            received_at = time.monotonic()
-        self.limiter.observe(response.headers, received_at)
+        response = self.client.get(f"{self.endpoint}/api/models?{query}")
+        self.limiter.observe(response.headers, time.monotonic())
         return response
 
     def _back_off(self, attempt: int) -> None:
@@ -414,8 +416,9 @@ class HubListing:
         self.notify(0.0)
 
     def _server_message(self, response: httpx.Response) -> str:
-        text = " ".join(response.text.split())
-        return self.redact(text[:300] + ("…" if len(text) > 300 else "")) or "(no message)"
+        # Redacted before it is cut short, so no fragment of the token survives the cut.
+        text = self.redact(" ".join(response.text.split()))
+        return (text[:300] + ("…" if len(text) > 300 else "")) or "(no message)"
 
     def negotiated(self, query: str, expand: list[str]) -> tuple[Page, str, list[str]]:
         """A page, having dropped any `expand` value the server rejects; returns (page, query, expand)."""
@@ -443,17 +446,24 @@ class HubListing:
 # -- checkpoints ------------------------------------------------------------------------------------
 
 
-def write_atomically(path: Path, data: bytes, *, pause_hook: bool = True) -> None:
-    """temp + fsync + rename, then fsync the folder: the file is either the old one or the new one."""
+def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """temp + rename: the file is either the old one or the new one.
+
+    `durable` adds the fsyncs (file, then folder) that make a checkpoint
+    survive a power cut too, not only a killed process.
+    """
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     with open(temporary, "wb") as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            handle.flush()
+            os.fsync(handle.fileno())
     pause = os.environ.get(PAUSE_IN_CHECKPOINT_ENV)
-    if pause and pause_hook:
+    if pause and durable:
         time.sleep(float(pause))
     os.replace(temporary, path)
+    if not durable:
+        return
     folder = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(folder)
@@ -461,9 +471,8 @@ def write_atomically(path: Path, data: bytes, *, pause_hook: bool = True) -> Non
         os.close(folder)
 
 
-def write_json(path: Path, value: dict) -> None:
-    # The rate-limit note is rewritten before every request; it is not a checkpoint.
-    write_atomically(path, json.dumps(value, indent=1).encode(), pause_hook=path.name != RATE_FILE)
+def write_json(path: Path, value: dict, *, durable: bool = True) -> None:
+    write_atomically(path, json.dumps(value, indent=1).encode(), durable=durable)
 
 
 def read_json(path: Path) -> dict | None:
