@@ -21,6 +21,7 @@ from hubecon.enrich.facts import Enriched, enrich
 from hubecon.enrich.suggest import compare_with_study, namespace_hints, write_override_template
 from hubecon.enrich.registry import INDIVIDUALS, OTHER, UNATTRIBUTED, VARIANTS, Registry, country_label, load_registry
 from hubecon.errors import HubeconError, InputError
+from hubecon.metrics.panel import PANEL_LEVELS, panel_rows
 from hubecon.metrics.quality import quality_report
 from hubecon.metrics.windows import PERIODS, History, period_downloads, step_downloads
 from hubecon.metrics.concentration import BOOTSTRAP_RESAMPLES, LEVELS, bootstrap_intervals, concentration_rows, entity_key
@@ -723,7 +724,7 @@ class Hubecon:
         if top is not None:
             rows = rows.groupby(["period", "role"], sort=False).head(top)
         columns = ["period", "namespace", "role", "developer", "country", "developer_type", "downloads", "share", "repos", "repos_observed", "repackaged_of_others",
-                   "repackaged_fraction", "finetuned_of_others", "finetuned_fraction", "quantized", "format_conversion", "adapter", "finetune", "merge", "original", "formats"]
+                   "repackaged_origin_unknown", "repackaged_fraction", "finetuned_of_others", "finetuned_fraction", "quantized", "format_conversion", "adapter", "finetune", "merge", "original", "formats"]
         rows = rows[columns].reset_index(drop=True)
         uploaders = ibis.memtable(model_roles[["model_id", "role", "country"]].rename(columns={"country": "uploader_country"}).astype({"role": "string", "uploader_country": "string"}))
         credited = self._credited(downloads, attribution="origin", cohort="all", exclude=(), registry_variant=registry_variant)
@@ -845,7 +846,9 @@ class Hubecon:
         figure = "downloads_all_time" if mode == "history" else "per_day"
         ranked = values.sort_values([*keys, figure, "model_id"], ascending=[True] * len(keys) + [False, True]).groupby(keys, sort=True).head(ad.REFERENCE_MODELS)
         reference = ranked.groupby(keys, as_index=False).agg(median=(figure, "median"), n=(figure, "size"), models=("model_id", list))
-        no_value = facts[facts["size_bucket"].isna() | ~facts["created_known"].fillna(False).astype(bool)]
+        used = set(all_time[all_time["snapshot_id"].isin(history_ids if mode == "history" else [chosen["snapshot_id"]])]["model_id"])
+        universe = facts[facts["model_id"].isin(used)]
+        no_value = universe[universe["size_bucket"].isna() | ~universe["created_known"].fillna(False).astype(bool)]
         return result(
             rows[columns],
             command="adoption",
@@ -890,6 +893,42 @@ class Hubecon:
             by_country=plain(by_country),
             pairs=plain(pairs),
         )
+
+    def export_panel(
+        self,
+        level: str = "model",
+        period: str | None = None,
+        out: Path | str | None = None,
+        attribution: str = "uploader",
+        exclude: tuple[str, ...] | list[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        scope: str | None = None,
+        snapshot: str | None = None,
+    ) -> pd.DataFrame:
+        """One row per entity per period: downloads, share, country, type, new-cohort downloads, size and modality (models)."""
+        check_choice("level", level, PANEL_LEVELS)
+        check_choice("attribution", attribution, ATTRIBUTIONS)
+        for item in exclude:
+            check_choice("exclude", item, EXCLUSIONS)
+        if out is not None and Path(out).suffix.lower() not in (".parquet", ".csv"):
+            raise HubeconError(f"--out: '{out}' must end in .parquet or .csv")
+        exclude = tuple(sorted(set(exclude)))
+        measured = self.measured(snapshot, period, since, until, scope)
+        credited = {
+            cohort: self._credited(measured.downloads, attribution=attribution, cohort=cohort, exclude=exclude, registry_variant="primary") for cohort in COHORTS
+        }
+        table = panel_rows(self.store.con, credited["all"], level=level, facts=self.enriched.facts, new_rows=credited["new"])
+        if out is not None:
+            out = Path(out)
+            temporary = out.with_name(f".{out.name}.tmp")
+            if out.suffix.lower() == ".parquet":
+                table.to_parquet(temporary, index=False)
+            else:
+                table.to_csv(temporary, index=False)
+            temporary.replace(out)
+        params = {"level": level, "period": period, "out": str(out) if out else None, "attribution": attribution, "exclude": list(exclude), "since": since, "until": until, "scope": scope, "snapshot": measured.snapshot_id}
+        return result(table, command="export panel", params=params, data=measured.data, n={"rows": len(table)}, window=measured.window)
 
     def info(self) -> pd.DataFrame:
         """The store's snapshots with their total 30-day downloads, and the registry's coverage."""

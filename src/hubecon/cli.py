@@ -29,6 +29,8 @@ import_app = typer.Typer(help="Add snapshots to a store (create it if needed).",
 ingest_app = typer.Typer(help="Crawl live sources into a store (create it if needed).", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
 app.add_typer(import_app, name="import")
+export_app = typer.Typer(help="Tidy tables for your own analysis.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
 app.add_typer(ingest_app, name="ingest")
 
 ENGINES = ("duckdb",)
@@ -312,6 +314,30 @@ def sensitivity(snapshot: SnapshotOption = None, scope: ScopeOption = None, fmt:
     frame = session().sensitivity(snapshot=snapshot or settings.snapshot, scope=scope)
     envelope = frame.attrs["envelope"]
     render(frame, fmt, console(), title=f"Country shares across {envelope['n']['cells']} method cells (default: {envelope['default_cell']})")
+
+
+@export_app.command("panel")
+def export_panel(
+    level: Annotated[str, typer.Option(help="model, developer or country.")] = "model",
+    period: PeriodOption = None,
+    out: Annotated[Optional[Path], typer.Option(help="Write the panel to FILE.parquet or FILE.csv.")] = None,
+    attribution: Annotated[str, typer.Option(help="uploader or origin.")] = "uploader",
+    exclude: Annotated[list[str], typer.Option(help=f"Leave out (repeatable): {', '.join(EXCLUSIONS)}.")] = [],  # noqa: B006
+    since: SinceOption = None,
+    until: UntilOption = None,
+    scope: ScopeOption = None,
+    snapshot: SnapshotOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """One row per entity per period: downloads, share, country, type, new-cohort downloads, size, modality."""
+    check_format(fmt)
+    frame = session().export_panel(
+        level=level, period=period, out=out, attribution=attribution, exclude=tuple(exclude), since=since, until=until, scope=scope, snapshot=snapshot or settings.snapshot
+    )
+    if out is not None and fmt == "table":
+        Console(stderr=True).print(f"Wrote {len(frame):,} rows to {escape(str(out))}")
+        return
+    render(frame, fmt, console(), title=f"Panel: {level} × period")
 
 
 @registry_app.command("coverage")

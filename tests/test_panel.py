@@ -1,0 +1,62 @@
+"""`hubecon export panel`: one row per entity per period whose totals equal `share --period`."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import run_cli
+
+# Three monthly hub-stats-shaped snapshots with cumulative counts.
+SNAPSHOTS = {
+    "20260101": [("Qwen/Qwen2.5-7B", 1000), ("meta-llama/Llama-3.1-8B", 2000), ("bartowski/Qwen2.5-7B-GGUF", 100)],
+    "20260201": [("Qwen/Qwen2.5-7B", 1600), ("meta-llama/Llama-3.1-8B", 2500), ("bartowski/Qwen2.5-7B-GGUF", 400)],
+    "20260301": [("Qwen/Qwen2.5-7B", 2600), ("meta-llama/Llama-3.1-8B", 2700), ("bartowski/Qwen2.5-7B-GGUF", 900)],
+}
+
+
+@pytest.fixture(scope="module")
+def history_store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("history")
+    for day, rows in SNAPSHOTS.items():
+        frame = pd.DataFrame(
+            {
+                "id": [model for model, _ in rows],
+                "downloads": [0 for _ in rows],
+                "downloadsAllTime": [count for _, count in rows],
+                "createdAt": pd.Timestamp("2025-06-01", tz="UTC"),
+                "tags": [["gguf", "base_model:quantized:Qwen/Qwen2.5-7B"] if "GGUF" in model else ["transformers"] for model, _ in rows],
+            }
+        )
+        frame.to_parquet(folder / f"models-{day}-abc.parquet")
+    store = folder / "store"
+    files = sorted(str(path) for path in folder.glob("models-*.parquet"))
+    completed = run_cli("--store", str(store), "import", "hub-stats", *files)
+    assert completed.returncode == 0, completed.stderr
+    return store
+
+
+@pytest.mark.parametrize("level,by", [("model", "model"), ("developer", "developer"), ("country", "country")])
+def test_panel_totals_equal_share_over_periods(tmp_path, history_store, level, by):
+    out = tmp_path / f"panel-{level}.csv"
+    completed = run_cli("--store", str(history_store), "export", "panel", "--level", level, "--period", "month", "--out", str(out))
+    assert completed.returncode == 0, completed.stderr
+    panel = pd.read_csv(out)
+    share = json.loads(run_cli("--store", str(history_store), "share", "--by", by, "--period", "month", "--format", "json").stdout)
+    expected = pd.DataFrame(share["rows"]).set_index(["period", "key"])["downloads"]
+    key = {"model": "model_id", "developer": "developer", "country": "country"}[level]
+    if level == "country":
+        panel[key] = panel[key].fillna("_unattributed")
+    got = panel.assign(key=panel[key]).set_index(["period", "key"])["downloads"]
+    if level == "developer":
+        # Unattributed namespaces are their own developers in a panel and one `_unattributed` row in a share table.
+        got = got.rename(lambda name: "_unattributed" if str(name).startswith("namespace:") else name, level="key").groupby(level=[0, 1]).sum()
+    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False)
+    # By hand: February = (1600-1000) + (2500-2000) + (400-100) = 1,400; March = 1000 + 200 + 500 = 1,700.
+    assert panel.groupby("period")["downloads"].sum().to_dict() == {"2026-02": 1400.0, "2026-03": 1700.0}
+    assert panel.groupby("period")["share"].sum().tolist() == pytest.approx([1.0, 1.0])
+
+
+def test_panel_rejects_an_output_it_cannot_write(tmp_path, history_store):
+    completed = run_cli("--store", str(history_store), "export", "panel", "--out", str(tmp_path / "panel.xlsx"))
+    assert completed.returncode == 2 and completed.stderr.startswith("error:")
