@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -27,7 +28,6 @@ from hubecon.metrics.windows import PERIODS, History, period_downloads, step_dow
 from hubecon.metrics.concentration import BOOTSTRAP_RESAMPLES, LEVELS, bootstrap_intervals, concentration_rows, entity_key
 from hubecon.metrics.shares import ATTRIBUTIONS, COHORTS, EXCLUSIONS, GROUPINGS, LABELS, Window, credited_downloads, group_key, share_rows, study_labelled_downloads
 from hubecon.present.output import plain, result
-from hubecon.present.report import build_report, manifest_for
 from hubecon.sources import embedded
 from hubecon.sources.hub_stats import read_hub_stats
 from hubecon.sources.models_table import read_models_table
@@ -99,15 +99,22 @@ class Measured:
 
 
 class Hubecon:
-    def __init__(self, store: Store, registry: Registry, store_path: Path | None = None):
-        self.store = store
+    def __init__(self, store: Store | Callable[[], Store], registry: Registry, store_path: Path | None = None):
+        self._store = store
         self.registry = registry
         self.store_path = store_path
 
+    @cached_property
+    def store(self) -> Store:
+        """The data; a factory given instead is called on first use, so bad arguments fail before any loading."""
+        return self._store() if callable(self._store) else self._store
+
     @classmethod
     def embedded(cls, registry: Registry | None = None) -> "Hubecon":
-        store = Store.in_memory(embedded.load_batches(), DataDescription("embedded", "the package's embedded sample"), embedded.manifests())
-        return cls(store, registry or load_registry())
+        def load() -> Store:
+            return Store.in_memory(embedded.load_batches(), DataDescription("embedded", "the package's embedded sample"), embedded.manifests())
+
+        return cls(load, registry or load_registry())
 
     # -- shared plumbing ------------------------------------------------------------------------
 
@@ -259,13 +266,19 @@ class Hubecon:
         labels: str = "registry",
         ci: bool = False,
         seed: int = DEFAULT_SEED,
+        country: tuple[str, ...] | list[str] = (),
+        developer_type: tuple[str, ...] | list[str] = (),
+        modality: tuple[str, ...] | list[str] = (),
+        derivative_kind: tuple[str, ...] | list[str] = (),
     ) -> pd.DataFrame:
         """Download shares by country, developer type, developer or model (DESIGN.md §3, Share tables).
 
         On one snapshot the window is its 30 days; with `period` (or
         `since`/`until`) the store's history gives one table per calendar
         period (or one window). `labels="study"` keys rows by the study's own
-        country groups and org types instead of the registry.
+        country groups and org types instead of the registry. `country`,
+        `developer_type`, `modality` and `derivative_kind` cut the universe
+        (see `_restricted`); empty means no cut.
         """
         check_choice("by", by, GROUPINGS)
         check_choice("attribution", attribution, ATTRIBUTIONS)
@@ -287,6 +300,7 @@ class Hubecon:
             rows = study_labelled_downloads(measured.downloads, facts, self.store.table("annotations"), attribution=attribution, cohort=cohort, exclude=exclude)
         else:
             rows = self._credited(measured.downloads, attribution=attribution, cohort=cohort, exclude=exclude, registry_variant=registry_variant)
+        rows, cut = self._restricted(rows, country, developer_type, modality, derivative_kind)
         table, n = share_rows(self.store.con, rows, by=by, top=top)
         if ci:
             intervals = self._share_intervals(rows, table, by=by, seed=seed)
@@ -306,10 +320,33 @@ class Hubecon:
             "registry_variant": registry_variant,
             "registry_sha256": self.registry.sha256,
             "ci": ci,
+            **cut,
             "seed": seed if ci else None,
             "resamples": BOOTSTRAP_RESAMPLES if ci else None,
         }
         return result(table, command="share", params=params, data=measured.data, n=n, window=measured.window)
+
+    def _restricted(self, rows: ibis.Table, country=(), developer_type=(), modality=(), derivative_kind=()) -> tuple[ibis.Table, dict]:
+        """Credited rows cut to models of the given modalities and derivative kinds, credited to developers of the given
+        countries and types (the dashboard's filters; empty = no cut; unattributed rows have no country or type)."""
+        from hubecon.enrich.lineage import RELATION_PRIORITY
+        from hubecon.enrich.properties import MODALITY_BY_TASK
+        from hubecon.enrich.registry import TYPES
+
+        cut = {"country": sorted(set(country)), "developer_type": sorted(set(developer_type)), "modality": sorted(set(modality)), "derivative_kind": sorted(set(derivative_kind))}
+        for name, values, choices in (("developer-type", cut["developer_type"], TYPES), ("modality", cut["modality"], (*sorted(set(MODALITY_BY_TASK.values())), "unknown")),
+                                      ("derivative-kind", cut["derivative_kind"], ("original", *RELATION_PRIORITY))):
+            for value in values:
+                check_choice(name, value, tuple(choices))
+        if cut["modality"] or cut["derivative_kind"]:
+            facts = self.enriched.facts
+            keep = facts["modality"].isin(cut["modality"] or facts["modality"]) & facts["derivative_kind"].isin(cut["derivative_kind"] or facts["derivative_kind"])
+            rows = rows.semi_join(ibis.memtable(facts.loc[keep, ["model_id"]]), "model_id")
+        if cut["country"]:
+            rows = rows.filter(rows.country.isin(cut["country"]))
+        if cut["developer_type"]:
+            rows = rows.filter(rows.developer_type.isin(cut["developer_type"]))
+        return rows, cut
 
     def _share_intervals(self, rows: ibis.Table, table: pd.DataFrame, *, by: str, seed: int) -> pd.DataFrame:
         """Bootstrap intervals for the rows of a share table, resampling developers (units) with the recorded seed."""
@@ -445,6 +482,9 @@ class Hubecon:
         by_developer = credit.groupby("developer", as_index=False)["fraction"].sum().sort_values("fraction", ascending=False)
         by_country = credit.groupby("country", as_index=False)["fraction"].sum().sort_values("fraction", ascending=False)
         model_row = facts[facts["model_id"] == model_id]
+        models = self.store.table("models")
+        stored = self.store.con.execute(models.filter(models.model_id == model_id).drop("hub_object_id"))
+        stored["tags"] = stored["tags"].map(lambda tags: [] if tags is None else list(tags))
         return result(
             credit,
             command="lineage",
@@ -452,6 +492,7 @@ class Hubecon:
             data={"source": self.store.description.location, "note": "lineage from every snapshot in the data"},
             n={"ancestors": int(graph.ancestors(model_id)["parent_id"].nunique()), "descendants": int(graph.descendants(model_id)["child_id"].nunique())},
             model=plain(model_row.drop(columns=["created_at"]).to_dict(orient="records")[0]) if len(model_row) else None,
+            record=plain(stored.to_dict(orient="records")[0]) if len(stored) else None,  # the stored row: tags, card data (untrusted text)
             ancestors=plain(graph.ancestors(model_id)),
             descendants=plain(graph.descendants(model_id)),
             credit_by_developer=plain(by_developer),
@@ -517,6 +558,10 @@ class Hubecon:
         until: str | None = None,
         scope: str | None = None,
         registry_variant: str = "primary",
+        country: tuple[str, ...] | list[str] = (),
+        developer_type: tuple[str, ...] | list[str] = (),
+        modality: tuple[str, ...] | list[str] = (),
+        derivative_kind: tuple[str, ...] | list[str] = (),
     ) -> pd.DataFrame:
         """HHI, Gini (with n) and top-1/5/10/100 shares per period (DESIGN.md §3, Concentration)."""
         check_choice("level", level, LEVELS)
@@ -527,6 +572,7 @@ class Hubecon:
         exclude = tuple(sorted(set(exclude)))
         measured = self.measured(snapshot, period, since, until, scope)
         rows = self._credited(measured.downloads, attribution=attribution, cohort=cohort, exclude=exclude, registry_variant=registry_variant)
+        rows, cut = self._restricted(rows, country, developer_type, modality, derivative_kind)
         table = concentration_rows(self.store.con, rows, level=level)
         params = {
             "level": level,
@@ -540,6 +586,7 @@ class Hubecon:
             "scope": scope,
             "registry_variant": registry_variant,
             "registry_sha256": self.registry.sha256,
+            **cut,
         }
         return result(table, command="concentration", params=params, data=measured.data, n={"periods": len(table)}, window=measured.window)
 
@@ -947,10 +994,15 @@ class Hubecon:
 
     def report(self, out: Path | str = "hubecon-report", snapshot: str | None = None) -> dict[str, pd.DataFrame]:
         """Write report.html, figures/ (PNG + SVG), tables/ (CSV + JSON each) and manifest.json into `out`; return the tables by name."""
+        # The report's chart stack (Altair, vl-convert) loads only when a report is made.
+        from hubecon.present.report import build_report
+
         return build_report(self, Path(out), snapshot)
 
     def manifest(self, snapshot: str, tables: dict[str, pd.DataFrame]) -> dict:
         """What a report rests on: inputs with sha256, registry hash, parameters, seeds, version, time."""
+        from hubecon.present.report import manifest_for
+
         return manifest_for(self, snapshot, tables)
 
     def ingest_hub(
