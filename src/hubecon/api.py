@@ -22,6 +22,9 @@ from hubecon.enrich.facts import Enriched, enrich
 from hubecon.enrich.suggest import compare_with_study, namespace_hints, write_override_template
 from hubecon.enrich.registry import INDIVIDUALS, OTHER, UNATTRIBUTED, VARIANTS, Registry, country_label, load_registry
 from hubecon.errors import HubeconError, InputError
+from hubecon.metrics.compare import Comparison, namespace_moves, property_rows, top_cut
+from hubecon.metrics.compare import concentration_rows as compare_concentration_rows
+from hubecon.metrics.compare import share_rows as compare_share_rows
 from hubecon.metrics.panel import PANEL_LEVELS, panel_rows
 from hubecon.metrics.quality import quality_report
 from hubecon.metrics.windows import PERIODS, History, period_downloads, step_downloads
@@ -29,17 +32,21 @@ from hubecon.metrics.concentration import BOOTSTRAP_RESAMPLES, LEVELS, bootstrap
 from hubecon.metrics.shares import ATTRIBUTIONS, COHORTS, EXCLUSIONS, GROUPINGS, LABELS, Window, credited_downloads, group_key, share_rows, study_labelled_downloads
 from hubecon.present.output import plain, result
 from hubecon.sources import embedded
+from hubecon.sources.embedded import DEFAULT_SNAPSHOT, THEN_SNAPSHOT
 from hubecon.sources.hub_stats import read_hub_stats
 from hubecon.sources.models_table import read_models_table
 from hubecon.sources.series import read_series
 from hubecon.sources.study import read_study
 from hubecon.store.schema import SCOPES
-from hubecon.store.store import CATALOGUE, DataDescription, Store, add_snapshots
+from hubecon.store.engine import check_engine
+from hubecon.store.store import CATALOGUE, DataDescription, Store, add_snapshots, snapshots_in_window
 
 ROLLING_WINDOW = pd.Timedelta(days=30)
 SAMPLE_NOTE = "a curated sample, not the whole Hub: not comparable to whole-Hub figures such as the study's"
 DEFAULT_SEED = 20251204
 SINGLE_WINDOW = "(single window)"
+COMPARE_TOP = 5000
+COMPARE_DEVELOPERS = 20
 # DESIGN.md §3, Sensitivity: each axis's first value is the default method.
 SENSITIVITY_AXES = {
     "attribution": ("uploader", "origin"),
@@ -61,28 +68,30 @@ def default_store_path() -> Path:
     return Path(platformdirs.user_data_dir("hubecon")) / "store"
 
 
-def open(store: Path | str | None = None, *, registry: Path | str | None = None, embedded: bool = False, create: bool = False) -> "Hubecon":  # noqa: A001
+def open(store: Path | str | None = None, *, registry: Path | str | None = None, embedded: bool = False, create: bool = False, engine: str = "duckdb") -> "Hubecon":  # noqa: A001
     """Open hubecon's data the way the CLI finds it.
 
     The store is the argument, else $HUBECON_STORE, else the user data dir if
     a store is there, else the embedded sample; `embedded=True` forces the
     embedded sample; `create=True` makes an empty store where none exists
     (for importing). The registry override is the argument, else
-    $HUBECON_REGISTRY.
+    $HUBECON_REGISTRY. `engine` runs the queries on duckdb (embedded) or
+    spark (store/engine.py: master URL from $HUBECON_SPARK_MASTER).
     """
+    check_engine(engine)
     registry = registry if registry is not None else os.environ.get("HUBECON_REGISTRY") or None
     loaded_registry = load_registry(registry)
     if embedded:
-        return Hubecon.embedded(loaded_registry)
+        return Hubecon.embedded(loaded_registry, engine=engine)
     location = store if store is not None else os.environ.get("HUBECON_STORE") or None
     if location is None and (default_store_path() / CATALOGUE).exists():
         location = default_store_path()
     if location is None:
-        return Hubecon.embedded(loaded_registry)
+        return Hubecon.embedded(loaded_registry, engine=engine)
     if create and not (Path(location) / CATALOGUE).exists():
         # Nothing is written until a snapshot is stored, so a failed first import leaves no store behind.
         return Hubecon(Store.in_memory([], DataDescription("store", str(location))), loaded_registry, store_path=Path(location))
-    return Hubecon(Store.open(location), loaded_registry, store_path=Path(location))
+    return Hubecon(Store.open(location, engine=engine), loaded_registry, store_path=Path(location))
 
 
 def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
@@ -110,9 +119,9 @@ class Hubecon:
         return self._store() if callable(self._store) else self._store
 
     @classmethod
-    def embedded(cls, registry: Registry | None = None) -> "Hubecon":
+    def embedded(cls, registry: Registry | None = None, engine: str = "duckdb") -> "Hubecon":
         def load() -> Store:
-            return Store.in_memory(embedded.load_batches(), DataDescription("embedded", "the package's embedded sample"), embedded.manifests())
+            return Store.in_memory(embedded.load_batches(), DataDescription("embedded", "the package's embedded sample"), embedded.manifests(), engine=engine)
 
         return cls(load, registry or load_registry())
 
@@ -125,6 +134,11 @@ class Hubecon:
     @cached_property
     def _catalogue(self) -> pd.DataFrame:
         return self.store.snapshots()
+
+    @cached_property
+    def synthetic(self) -> bool:
+        """Whether the data are synthetic (`hubecon synth`: params {"synthetic": true}); every data block then says so."""
+        return bool(self._catalogue["params"].fillna("").str.contains('"synthetic": true', regex=False).any())
 
     def snapshot(self, selector: str | None = None) -> pd.Series:
         """The snapshot a single-snapshot analysis uses: an id, a date (latest taken by its end), or `latest`.
@@ -169,7 +183,7 @@ class Hubecon:
             "scope": snapshot["scope"],
             "as_of": plain(snapshot["taken_at"]),
             "measure": "downloads_30d (the Hub's rolling 30-day count at the snapshot)",
-            "synthetic": False,
+            "synthetic": self.synthetic,
             "note": "; ".join(note),
             "snapshot_id": snapshot["snapshot_id"],
         }
@@ -181,7 +195,7 @@ class Hubecon:
     def _downloads(self, snapshot: pd.Series) -> ibis.Table:
         """D(m, W) for a single snapshot: its 30-day counts, each standing for the 30 days before it (DESIGN.md §3)."""
         window = self._window(snapshot)
-        observations = self.store.table("observations")
+        observations = self.store.observations_for([snapshot["snapshot_id"]])  # reads that snapshot's files only
         observations = observations.filter(observations.snapshot_id == snapshot["snapshot_id"])
         return observations.select(
             "model_id",
@@ -225,7 +239,13 @@ class Hubecon:
             )
         if period is not None:
             check_choice("period", period, PERIODS)
-        windows = period_downloads(self.store.table("observations"), self.store.table("models"), self._catalogue, period=period, since=since, until=until, scope=scope)
+        observations = self.store.table("observations")
+        if since is not None or until is not None:
+            from hubecon.metrics.windows import day_bounds
+
+            # A time range reads only the files of the snapshots it needs (DESIGN.md §2).
+            observations = self.store.observations_for(snapshots_in_window(History.of(self._catalogue, scope).snapshots, *day_bounds(since, until)))
+        windows = period_downloads(observations, self.store.table("models"), self._catalogue, period=period, since=since, until=until, scope=scope)
         steps = windows.steps
         downloads = steps.select(
             "model_id", period=steps.period if period else ibis.null("string"), downloads="downloads", window_start="window_start", window_end="window_end"
@@ -237,7 +257,7 @@ class Hubecon:
             "scope": windows.scope,
             "as_of": plain(latest["taken_at"]),
             "measure": "downloads per observation window: differences of all-time counts" + (" (some estimated from 30-day counts)" if estimated else ""),
-            "synthetic": False,
+            "synthetic": self.synthetic,
             "note": windows.describe()["note"] + ("; the window was shortened: no snapshot at or before its start" if windows.shortened else ""),
         }
         window = {
@@ -649,7 +669,7 @@ class Hubecon:
             "scope": ", ".join(sorted(set(catalogue["scope"]))),
             "as_of": plain(catalogue["taken_at"].max()),
             "measure": measure,
-            "synthetic": False,
+            "synthetic": self.synthetic,
             "note": "; ".join(part for part in (note, SAMPLE_NOTE if sample else "") if part),
         }
 
@@ -699,7 +719,7 @@ class Hubecon:
         else:
             rows = cd.group_cadence(developers, by)
             picks = [(key, role, developer) for key, fast, slow in zip(rows["key"], rows["fastest"], rows["slowest"]) for role, developer in (("fastest", fast), ("slowest", slow))]
-        evidence = [{"key": key, "role": role, **cd.evidence(days, developer)} for key, role, developer in picks if developer is not None]
+        evidence = [{"key": key, "role": role, **cd.evidence(days, developer)} for key, role, developer in picks if isinstance(developer, str)]
         incomplete = int((~developers["complete_history"]).sum())
         warning = (
             f"cadence needs complete author histories: {incomplete} of {len(developers)} developers' repos come from samples or partial crawls, so release days are missing "
@@ -976,6 +996,75 @@ class Hubecon:
             temporary.replace(out)
         params = {"level": level, "period": period, "out": str(out) if out else None, "attribution": attribution, "exclude": list(exclude), "since": since, "until": until, "scope": scope, "snapshot": measured.snapshot_id}
         return result(table, command="export panel", params=params, data=measured.data, n={"rows": len(table)}, window=measured.window)
+
+    def compare(
+        self,
+        then: str = THEN_SNAPSHOT,
+        now: str = DEFAULT_SNAPSHOT,
+        top: int = COMPARE_TOP,
+        exclude: tuple[str, ...] | list[str] = (),
+        seed: int = DEFAULT_SEED,
+    ) -> pd.DataFrame:
+        """Two listings side by side, each cut to its top N models (DESIGN.md §3, Comparing two listings).
+
+        Shares by country, developer type and top developers under both
+        attributions; concentration at model, developer and country level;
+        size, size buckets, modality, multimodal generation, quantized
+        variants, MoE and openness; each change with its test. Namespaces that
+        entered and left the top N, and each side's selection caveats, ride in
+        the envelope.
+        """
+        if top < 1:
+            raise HubeconError(f"--top: must be at least 1, not {top}")
+        for item in exclude:
+            check_choice("exclude", item, EXCLUSIONS)
+        exclude = tuple(sorted(set(exclude)))
+        sides = {"then": self.snapshot(then), "now": self.snapshot(now)}
+        if sides["then"]["snapshot_id"] == sides["now"]["snapshot_id"]:
+            raise HubeconError("--then and --now name the same snapshot")
+        observations = self.store.table("observations")
+        cuts, frames = {}, []
+        for side, snap in sides.items():
+            rows = self.store.con.execute(observations.filter(observations.snapshot_id == snap["snapshot_id"]).select("model_id", "downloads_30d"))
+            cuts[side] = top_cut(rows, top)
+            window = self._window(snap)
+            frames.append(cuts[side].assign(period=side, window_start=window.start, window_end=window.end))
+        downloads = ibis.memtable(pd.concat(frames, ignore_index=True)[["model_id", "period", "downloads", "window_start", "window_end"]].astype({"downloads": "float64"}))
+        out_rows = []
+        for attribution in ATTRIBUTIONS:
+            credited = self._credited(downloads, attribution=attribution, cohort="all", exclude=exclude, registry_variant="primary")
+            units = self.store.con.execute(
+                credited.mutate(unit=entity_key(credited, "developer"), country_key=group_key(credited, "country"), type_key=group_key(credited, "type"), developer_key=group_key(credited, "developer"))
+            ).rename(columns={"period": "side"})
+            comparison = Comparison(units, seed=seed)
+            for by, column, shown in (("country", "country_key", None), ("type", "type_key", None), ("developer", "developer_key", COMPARE_DEVELOPERS)):
+                table, _ = share_rows(self.store.con, credited, by=by, top=shown)
+                tables = {side: table[table["period"] == side] for side in ("then", "now")}
+                out_rows += [dict(item, metric=f"{by} share ({attribution})") for item in compare_share_rows(f"shares ({attribution})", tables, comparison, column)]
+            if attribution == "uploader":
+                for level in LEVELS:
+                    entity = "entity_model" if level == "model" else "unit" if level == "developer" else "country"
+                    summed = units[units[entity].notna() & (units[entity] != INDIVIDUALS)] if level == "country" else units
+                    values = {side: summed[summed["side"] == side].groupby(entity)["downloads"].sum().pipe(lambda v: v[v > 0]).to_numpy(dtype=float) for side in ("then", "now")}
+                    out_rows += compare_concentration_rows(level, values, seed)
+                model_units = units.groupby(["side", "model_id"], as_index=False).agg(unit=("unit", "first"), downloads=("downloads", "sum"))
+                facts = self.enriched.facts
+                per_side = {side: model_units[model_units["side"] == side].merge(facts, on="model_id", how="left") for side in ("then", "now")}
+                out_rows += property_rows(per_side["then"], per_side["now"], comparison)
+        entered, left = namespace_moves(cuts)
+        caveats = {side: self.data_info(snap)["note"] or "a store snapshot: see its source" for side, snap in sides.items()}
+        params = {"then": sides["then"]["snapshot_id"], "now": sides["now"]["snapshot_id"], "top": top, "exclude": list(exclude), "seed": seed, "registry_sha256": self.registry.sha256}
+        return result(
+            pd.DataFrame(out_rows),
+            command="compare",
+            params=params,
+            data={side: self.data_info(snap) for side, snap in sides.items()},
+            n={side: int(len(cuts[side])) for side in ("then", "now")},
+            caveats=caveats,
+            entered=plain(entered),
+            left=plain(left),
+            note="cross-sections: each listing cut to its top N by 30-day downloads (ties by model id); no per-model differences are taken",
+        )
 
     def info(self) -> pd.DataFrame:
         """The store's snapshots with their total 30-day downloads, and the registry's coverage."""

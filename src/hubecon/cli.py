@@ -340,6 +340,154 @@ def export_panel(
     render(frame, fmt, console(), title=f"Panel: {level} × period")
 
 
+def render_sections(frame: pd.DataFrame, fmt: str, title: str, sections: tuple[tuple[str, str], ...], shown: list[str] | None = None) -> None:
+    """The main table (table and md: the `shown` columns), then side tables from the envelope; json and csv carry every column (json: everything)."""
+    out = console()
+    if fmt not in ("table", "md"):
+        render(frame, fmt, out, title=title)
+        return
+    main = frame[shown].copy() if shown else frame
+    main.attrs = frame.attrs
+    render(main, fmt, out, title=title)
+    envelope = frame.attrs["envelope"]
+    for key, heading in sections:
+        if envelope.get(key):
+            if fmt == "md":
+                out.file.write("\n")
+            render(pd.DataFrame(envelope[key]), fmt, out, title=heading)
+
+
+def warn(frame: pd.DataFrame) -> None:
+    warning = frame.attrs["envelope"].get("warning")
+    if warning:
+        Console(stderr=True, soft_wrap=True).print(f"warning: {escape(warning)}", highlight=False)
+
+
+@app.command()
+def cadence(
+    by: Annotated[str, typer.Option(help="country, type or developer (country and type: medians of developers' cadences; individuals excluded).")] = "country",
+    registry_variant: Annotated[str, typer.Option(help="primary or alternative registry rows for contested builders.")] = "primary",
+    snapshot: Annotated[Optional[str], typer.Option("--snapshot", help="Only this snapshot's models (default: every model in the data).")] = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Release cadence: release days, median days between them, release days per quarter, with the fastest and slowest developers' dates."""
+    check_format(fmt)
+    frame = session().cadence(by=by, snapshot=snapshot, registry_variant=registry_variant)
+    warn(frame)
+    evidence = pd.DataFrame(frame.attrs["envelope"]["evidence"])
+    if fmt in ("json", "csv"):
+        render(frame, fmt, console())
+        return
+    if len(evidence):
+        evidence = evidence.assign(release_days=evidence["dates"].map(len), dates=evidence["dates"].map(lambda dates: ", ".join(dates[:12]) + (" …" if len(dates) > 12 else "")))
+        evidence = evidence[["key", "role", "developer", "release_days", "dates"]]
+    frame.attrs["envelope"] = {**frame.attrs["envelope"], "evidence_table": None if evidence.empty else evidence.to_dict(orient="records")}
+    render_sections(frame, fmt, f"Release cadence by {by} (median days between release days; n = developers with ≥ 3 release days)", (("evidence_table", "Evidence: release days of the fastest and slowest developers"),))
+
+
+@app.command()
+def intermediaries(
+    period: PeriodOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    scope: ScopeOption = None,
+    top: Annotated[Optional[int], typer.Option(help="Keep the top N namespaces of each role per period (totals still count all).")] = None,
+    registry_variant: Annotated[str, typer.Option(help="primary or alternative registry rows for contested builders.")] = "primary",
+    snapshot: SnapshotOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Re-packagers (quantizers, converters, adapter makers) and fine-tuners: download share over time, kinds, origins carried."""
+    check_format(fmt)
+    frame = session().intermediaries(period=period, since=since, until=until, scope=scope, snapshot=snapshot, top=top, registry_variant=registry_variant)
+    render_sections(frame, fmt, "Intermediaries and fine-tuners (≥ 5 repos, ≥ 80% of them re-packaged / fine-tuned from others' models)",
+                    (("totals", "Share of downloads by role"), ("origins", "Origin-credited downloads and how much reaches users through intermediaries")),
+                    shown=["period", "namespace", "role", "developer", "country", "downloads", "share", "repos", "repackaged_fraction", "finetuned_fraction", "formats"])
+
+
+@app.command()
+def families(
+    top: Annotated[Optional[int], typer.Option(help="Keep the top N families per period.")] = 20,
+    exclude: Annotated[list[str], typer.Option(help=f"Leave out (repeatable): {', '.join(EXCLUSIONS)}.")] = [],  # noqa: B006
+    registry_variant: Annotated[str, typer.Option(help="primary or alternative registry rows for contested builders.")] = "primary",
+    period: PeriodOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    scope: ScopeOption = None,
+    snapshot: SnapshotOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Downloads rolled up to root models (origin credit's fractions): family downloads, derivatives by kind, derivatives' share."""
+    check_format(fmt)
+    frame = session().families(top=top, snapshot=snapshot or settings.snapshot, period=period, since=since, until=until, scope=scope, exclude=tuple(exclude), registry_variant=registry_variant)
+    render(frame, fmt, console(), title="Model families (downloads rolled up to roots)")
+
+
+@app.command()
+def adoption(
+    model_id: Annotated[Optional[str], typer.Argument(help="A model id (or use --top).")] = None,
+    top: Annotated[Optional[int], typer.Option(help="The N models with the highest normalised adoption (per age, with a history).")] = None,
+    scope: ScopeOption = None,
+    snapshot: SnapshotOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Normalised adoption (ATOM's Relative Adoption Metric) with size bucket and age."""
+    check_format(fmt)
+    frame = session().adoption(model_id=model_id, top=top, snapshot=snapshot or settings.snapshot, scope=scope)
+    render_sections(frame, fmt, f"Normalised adoption ({frame.attrs['envelope']['mode']})", (("reference", "Reference: median of the 10 most-downloaded models per size bucket"),))
+
+
+@app.command()
+def distillation(
+    registry_variant: Annotated[str, typer.Option(help="primary or alternative registry rows for contested builders.")] = "primary",
+    snapshot: SnapshotOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Distilled models with their teacher and base, and who distils from whom by origin country."""
+    check_format(fmt)
+    frame = session().distillation(snapshot=snapshot or settings.snapshot, registry_variant=registry_variant)
+    render_sections(frame, fmt, "Distilled models", (("by_country", "Distillations by teacher and base origin country"), ("pairs", "Who distils from whom (developers)")))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (default: this machine only). Anything but a loopback address exposes the data to the network.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """The dashboard: a filterable view of the data with a JSON API (OpenAPI schema at /api/openapi.json)."""
+    from hubecon.present.dashboard import serve as run_dashboard
+
+    opened = session()
+    shown = f"[{host}]" if ":" in host else host
+    print(f"hubecon dashboard: http://{shown}:{port}/  (Ctrl+C stops it)", flush=True)
+    run_dashboard(opened, host=host, port=port)
+
+
+@app.command()
+def compare(
+    then: Annotated[str, typer.Option(help="The earlier snapshot (id or date).")] = "hub-listing-2024-09",
+    now: Annotated[str, typer.Option(help="The later snapshot (id or date).")] = "hub-listing-2026-04",
+    top: Annotated[int, typer.Option(help="Cut each listing to its top N models by 30-day downloads (ties by model id).")] = 5000,
+    exclude: Annotated[list[str], typer.Option(help=f"Leave out (repeatable): {', '.join(EXCLUSIONS)}.")] = [],  # noqa: B006
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap tests (recorded in params).")] = DEFAULT_SEED,
+    fmt: FormatOption = "table",
+) -> None:
+    """Two listings side by side: shares, concentration and model properties, each change with its test."""
+    check_format(fmt)
+    frame = session().compare(then=then, now=now, top=top, exclude=tuple(exclude), seed=seed)
+    if fmt not in ("table", "md"):
+        render(frame, fmt, console())
+        return
+    out = console()
+    envelope = frame.attrs["envelope"]
+    for side in ("then", "now"):
+        out.print(escape(f"{side.capitalize()}: " + data_line(envelope["data"][side])), soft_wrap=True)
+    shown = frame[["section", "metric", "label", "then", "now", "change", "direction", "test", "p_value", "significant"]]
+    for section, rows in shown.groupby("section", sort=False):
+        render(rows.drop(columns="section"), fmt, out, title=f"{section} — {envelope['params']['then']} → {envelope['params']['now']}, top {envelope['params']['top']:,}")
+    for key, title in (("entered", "Namespaces that entered the top N"), ("left", "Namespaces that left the top N")):
+        render(pd.DataFrame(envelope[key]).head(20), fmt, out, title=f"{title} ({len(envelope[key])})")
+
+
 @registry_app.command("coverage")
 def registry_coverage(snapshot: SnapshotOption = None, fmt: FormatOption = "table") -> None:
     """How much of each snapshot's downloads the registry attributes, under both attributions."""

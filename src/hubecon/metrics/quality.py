@@ -49,7 +49,7 @@ def quality_report(
     `downloads` is the chosen snapshot's model_id, downloads; `steps` the
     history's per-step rows (None with fewer than two comparable snapshots).
     """
-    with_downloads = facts.merge(downloads, on="model_id", how="inner")
+    with_downloads = facts.merge(downloads, on="model_id", how="inner").sort_values("downloads", ascending=False)
     placeholder = with_downloads[~with_downloads["created_known"]]
     test_repos = with_downloads[with_downloads["test_repo"]]
     rows = [

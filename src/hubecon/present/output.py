@@ -115,10 +115,10 @@ def render(frame: pd.DataFrame, fmt: str, console: Console, title: str | None = 
     elif fmt == "csv":
         console.file.write(to_csv(frame))
     elif fmt == "md":
-        if envelope.get("data"):
+        if envelope.get("data", {}).get("source"):
             console.file.write(data_line(envelope["data"]) + "\n\n")
         console.file.write(to_markdown(frame, title))
     else:
-        if envelope.get("data"):
+        if envelope.get("data", {}).get("source"):
             console.print(escape(data_line(envelope["data"])), soft_wrap=True)
         console.print(rich_table(frame, title))

@@ -15,6 +15,7 @@ from hubecon.store.schema import SnapshotBatch
 
 EMBEDDED_DIR = Path(str(files("hubecon") / "data" / "embedded"))
 DEFAULT_SNAPSHOT = "hub-listing-2026-04"
+THEN_SNAPSHOT = "hub-listing-2024-09"  # the "then" of `hubecon compare`
 
 
 def manifests() -> dict[str, dict]:
