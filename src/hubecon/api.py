@@ -619,8 +619,9 @@ class Hubecon:
         """
         chosen = self.snapshot(snapshot)
         axes = dict(SENSITIVITY_AXES)
-        history = History.of(self._catalogue, scope or chosen["scope"])
-        if len(history.snapshots) >= 2 and chosen["snapshot_id"] in set(history.snapshots["snapshot_id"]):
+        history = History.of(self._catalogue, containing=chosen["snapshot_id"])
+        # A difference needs an earlier comparable snapshot to end at this one.
+        if history.snapshots["snapshot_id"].iloc[0] != chosen["snapshot_id"]:
             axes["measure"] = ("30-day count", "window difference")
         until = pd.Timestamp(chosen["taken_at"]).strftime("%Y-%m-%d")
         since = (pd.Timestamp(chosen["taken_at"]) - ROLLING_WINDOW).strftime("%Y-%m-%d")

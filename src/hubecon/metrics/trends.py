@@ -226,6 +226,7 @@ def shift_tests(rows: pd.DataFrame, units: pd.DataFrame, facts: pd.DataFrame, me
     rank = {period: index for index, period in enumerate(order)}
     categories = property_categories(facts).set_index("model_id")
     categories = categories[[column for column in categories.columns if column in set(rows["metric"])]]
+    all_categories = {column: categories[column].dropna().unique().tolist() for column in categories.columns}
     sizes = facts.set_index("model_id")["params_total"].astype("Float64")
     headline = {(metric.name, category) for metric in metrics for category in metric.headline} | {("mean_size_weighted", None)}
     boot_cache: dict[str, np.ndarray] = {}
@@ -245,7 +246,7 @@ def shift_tests(rows: pd.DataFrame, units: pd.DataFrame, facts: pd.DataFrame, me
             values = {"size": sizes.reindex(model_ids).astype(float).to_numpy() / 1e9}  # billions, as the rows
             for column in categories.columns:
                 cats = categories[column].reindex(model_ids)
-                for category in cats.dropna().unique():
+                for category in all_categories[column]:
                     values[f"{column}={category}"] = np.where(cats.isna(), np.nan, (cats == category).astype(float))
             dev_tables[period] = developer_sums(part, pd.DataFrame(values, index=part.index))
         return dev_tables[period]

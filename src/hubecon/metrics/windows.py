@@ -74,8 +74,8 @@ class History:
         return bool(self.snapshots["params"].str.contains('"capped_first_year": true', regex=False).any())
 
     @classmethod
-    def of(cls, catalogue: pd.DataFrame, scope: str | None = None) -> "History":
-        """The largest group of comparable snapshots, within `scope` if given.
+    def of(cls, catalogue: pd.DataFrame, scope: str | None = None, containing: str | None = None) -> "History":
+        """The largest group of comparable snapshots within `scope` if given, or the group `containing` a snapshot.
 
         Snapshots are comparable when they share scope and parameters (two
         crawls filtered by different authors are not); `sample` snapshots
@@ -86,8 +86,11 @@ class History:
         candidates = catalogue if scope is None else catalogue[catalogue["scope"] == scope]
         key = candidates["scope"] + "|" + candidates["params"].fillna("") + "|" + candidates["source"].where(candidates["scope"] == "sample", "")
         sizes = key.map(key.value_counts())
-        # Largest group; ties go to the group holding the newest snapshot.
-        chosen_key = key[sizes == sizes.max()].iloc[-1]
+        if containing is not None:
+            chosen_key = key[candidates["snapshot_id"] == containing].iloc[0]
+        else:
+            # Largest group; ties go to the group holding the newest snapshot.
+            chosen_key = key[sizes == sizes.max()].iloc[-1]
         chosen = candidates[key == chosen_key].sort_values("taken_at")
         return cls(chosen["scope"].iloc[0], chosen[["snapshot_id", "taken_at", "params"]].reset_index(drop=True))
 
@@ -101,7 +104,10 @@ class History:
 
 
 def step_downloads(observations: ibis.Table, models: ibis.Table, steps: pd.DataFrame) -> ibis.Table:
-    """One row per (step, model present at its later snapshot): the step's downloads, or null where missing.
+    """One row per (step, model at either of its snapshots): the step's downloads, or null where missing.
+
+    A model at the earlier snapshot but absent from the later one is missing
+    for the step (DESIGN.md §3: excluded, counted in the quality report, never 0).
 
     Columns: cur_id, cur_taken_at, model_id, downloads, window_start,
     window_end (the interval the figure covers: the difference's two
@@ -130,7 +136,7 @@ def step_downloads(observations: ibis.Table, models: ibis.Table, steps: pd.DataF
         else_=ibis.null("float64"),
     )
     covered_seconds = (ibis.least(rows.days, ROLLING_DAYS) * 86400).cast("int64")
-    return rows.select(
+    present = rows.select(
         "cur_id",
         "cur_taken_at",
         "model_id",
@@ -140,8 +146,24 @@ def step_downloads(observations: ibis.Table, models: ibis.Table, steps: pd.DataF
         estimated=~exact & ~all_time_series,
         rollback=exact & present_before & (difference < 0),
         missing=~exact & all_time_series & ~first_step,
-        unobserved_days=ibis.cases((~all_time_series, ibis.greatest(rows.days - ROLLING_DAYS, 0)), else_=0.0),
+        unobserved_days=ibis.cases((~all_time_series, ibis.greatest(rows.days - ROLLING_DAYS, 0)), else_=0.0).cast("float64"),
     )
+    earlier = observations.join(step_table.filter(step_table.prev_id.notnull()), observations.snapshot_id == step_table.prev_id)
+    later = observations.select(later_snapshot="snapshot_id", later_model="model_id")
+    gone = earlier.anti_join(later, [earlier.cur_id == later.later_snapshot, earlier.model_id == later.later_model])
+    absent = gone.select(
+        "cur_id",
+        "cur_taken_at",
+        "model_id",
+        downloads=ibis.null("float64"),
+        window_start=gone.prev_taken_at,
+        window_end=gone.cur_taken_at,
+        estimated=ibis.literal(False),
+        rollback=ibis.literal(False),
+        missing=ibis.literal(True),
+        unobserved_days=ibis.literal(0.0),
+    )
+    return present.union(absent.cast(present.schema()))
 
 
 @dataclass

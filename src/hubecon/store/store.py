@@ -1,23 +1,36 @@
-"""The store: per-snapshot Parquet files plus a DuckDB catalogue, read through one Ibis connection.
+"""The store: per-snapshot Parquet files, derived tables and a DuckDB catalogue, read through one Ibis connection.
 
 Layout of a store folder:
 
     catalogue.duckdb                          the `snapshots` table (the truth: a
                                               snapshot exists once it is listed here)
     snapshots/taken=YYYY-MM-DD/<snapshot_id>/ observations.parquet, model_records.parquet,
-                                              lineage_records.parquet
+                                              lineage_records.parquet, annotation_records.parquet
+    derived/                                  state.json and the derived tables (derived.py)
 
-The taken date is in the path so a time-range query can skip whole folders.
+The taken date is in the path, and every snapshot's files are registered by
+name, so a query over a time range reads only the files of the snapshots it
+needs (`Store.observations_for`). Adding a snapshot writes its own folder and
+replaces the derived tables by their merge with the new snapshot's summary;
+older snapshots' files are never opened for writing, nor read.
+
 A snapshot's folder is written under a temporary name and renamed into place,
 then listed in the catalogue in one transaction; a crash in between leaves an
-unlisted folder that is never read. One writer at a time (a lock file).
+unlisted folder that is never read. Derived tables that do not cover exactly
+the catalogue's snapshots (a crash after the catalogue's commit) are not
+used: the canonical views are then computed from the raw files, and the next
+write brings the derived tables up to date. One writer at a time (a lock file).
 
-The embedded data uses the same tables in an in-memory DuckDB database.
+The tables are Ibis expressions on the store's engine (engine.py): DuckDB by
+default, Spark over the same files. The embedded data uses the same tables
+held in memory.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -33,24 +46,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hubecon.errors import HubeconError
+from hubecon.store import derived
+from hubecon.store.derived import DERIVED_KEYS, DERIVED_TABLES, MODEL_FIELDS  # noqa: F401 (MODEL_FIELDS: part of this module's interface)
+from hubecon.store.engine import cache, connect, engine_name, register_arrow, register_parquet, unique_name
 from hubecon.store.schema import OPTIONAL_TABLES, PER_SNAPSHOT_TABLES, SNAPSHOTS, SnapshotBatch
 
 CATALOGUE = "catalogue.duckdb"
-MODEL_FIELDS = [
-    "hub_object_id",
-    "namespace",
-    "created_at",
-    "last_modified",
-    "pipeline_tag",
-    "library",
-    "license",
-    "tags",
-    "params_total",
-    "params_active",
-    "gguf",
-    "config_arch",
-    "card_data",
-]
+DERIVED = "derived"
+DERIVED_STATE = "state.json"
 
 
 class StoreError(HubeconError):
@@ -66,68 +69,83 @@ class DataDescription:
 
 
 class Store:
-    """Canonical tables (DESIGN.md §2) behind one Ibis DuckDB connection."""
+    """Canonical tables (DESIGN.md §2) behind one Ibis connection (DuckDB or Spark)."""
 
-    def __init__(self, con: ibis.BaseBackend, description: DataDescription, manifests: dict[str, dict] | None = None):
+    def __init__(self, con: ibis.BaseBackend, description: DataDescription, manifests: dict[str, dict] | None = None, *, root: Path | None = None,
+                 catalogue: pd.DataFrame | None = None, prefix: str = "", derived_registered: bool = False):
         self.con = con
+        # Spark's temporary views are per session, shared by every store a process opens: each store's names get a prefix.
+        self.prefix = prefix
         self.description = description
         self.manifests = manifests or {}
-        self._define_canonical_views()
+        self.root = root  # the store folder; None for data held in memory
+        self.catalogue = catalogue
+        self._subsets: dict[tuple[str, ...], ibis.Table] = {}
+        self._define_canonical_views(derived_registered)
+
+    @property
+    def engine(self) -> str:
+        return engine_name(self.con)
 
     # -- construction -------------------------------------------------------------------------
 
     @classmethod
-    def in_memory(cls, batches: list[SnapshotBatch], description: DataDescription, manifests: dict[str, dict] | None = None) -> "Store":
-        con = ibis.duckdb.connect()
-        raw = con.con
+    def in_memory(cls, batches: list[SnapshotBatch], description: DataDescription, manifests: dict[str, dict] | None = None, *, engine: str = "duckdb") -> "Store":
+        con = connect(engine)
+        prefix = table_prefix(con)
         catalogue = pa.Table.from_pylist([batch.catalogue_row() for batch in batches], schema=SNAPSHOTS)
-        raw.register("snapshots_arrow", catalogue)
-        raw.execute("CREATE TABLE snapshots AS SELECT * FROM snapshots_arrow")
-        raw.unregister("snapshots_arrow")
+        register_arrow(con, f"{prefix}snapshots", catalogue)
         for name, schema in PER_SNAPSHOT_TABLES.items():
-            table = pa.concat_tables([schema.empty_table()] + [batch.tables()[name] for batch in batches])
-            raw.register(f"{name}_arrow", table)
-            raw.execute(f"CREATE TABLE raw_{name} AS SELECT * FROM {name}_arrow")
-            raw.unregister(f"{name}_arrow")
-        return cls(con, description, manifests)
+            register_arrow(con, f"{prefix}raw_{name}", pa.concat_tables([schema.empty_table()] + [batch.tables()[name] for batch in batches]))
+        return cls(con, description, manifests, catalogue=catalogue.to_pandas(), prefix=prefix)
 
     @classmethod
-    def open(cls, path: Path | str) -> "Store":
+    def open(cls, path: Path | str, *, engine: str = "duckdb") -> "Store":
         """Open an existing store folder read-only; a damaged catalogue or file is a StoreError."""
         root = Path(path)
         catalogue_path = root / CATALOGUE
         if not catalogue_path.exists():
             raise StoreError(f"{root}: not a hubecon store (no {CATALOGUE}); create one with `hubecon import`")
         snapshots = read_catalogue(catalogue_path)
-        con = ibis.duckdb.connect()
-        raw = con.con
-        raw.register("snapshots_frame", snapshots)
-        raw.execute("CREATE TABLE snapshots AS SELECT * FROM snapshots_frame")
-        raw.unregister("snapshots_frame")
-        for name, schema in PER_SNAPSHOT_TABLES.items():
-            files = [snapshot_dir(root, row.snapshot_id, row.taken_at) / f"{name}.parquet" for row in snapshots.itertuples()]
-            if name in OPTIONAL_TABLES:
-                files = [file for file in files if file.exists()]
-            for file in files:
-                check_parquet(file, schema)
-            if files:
-                listed = ", ".join("'" + str(file).replace("'", "''") + "'" for file in files)
-                raw.execute(f"CREATE VIEW raw_{name} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
-            else:
-                raw.register(f"{name}_empty", schema.empty_table())
-                raw.execute(f"CREATE TABLE raw_{name} AS SELECT * FROM {name}_empty")
-        return cls(con, DataDescription("store", str(root)))
+        con = connect(engine)
+        prefix = table_prefix(con)
+        register_raw_tables(con, root, snapshots, prefix=prefix)
+        state = read_derived_state(root)
+        current = state is not None and state["snapshots"] == sorted(snapshots["snapshot_id"])
+        if current:
+            for name in DERIVED_TABLES:
+                file = root / DERIVED / state["files"][name]
+                check_parquet(file, pa.schema([]))
+                register_parquet(con, f"{prefix}{name}", [file])
+        return cls(con, DataDescription("store", str(root)), root=root, catalogue=snapshots, prefix=prefix, derived_registered=current)
 
     # -- reading ------------------------------------------------------------------------------
 
     def table(self, name: str) -> ibis.Table:
-        return self.con.table(name)
+        return self.con.table(self.prefix + name)
 
     def snapshots(self) -> pd.DataFrame:
         return self.con.execute(self.table("snapshots").order_by("taken_at"))
 
-    def _define_canonical_views(self) -> None:
-        """The canonical tables of DESIGN.md §2, derived from every snapshot's records.
+    def observations_for(self, snapshot_ids) -> ibis.Table:
+        """The canonical observations of some snapshots, reading only their files (the whole `observations` reads every snapshot's)."""
+        ids = tuple(sorted(set(snapshot_ids)))
+        if ids not in self._subsets:
+            if self.root is None:
+                raw = self.table("raw_observations")
+                raw = raw.filter(raw.snapshot_id.isin(ids)) if ids else raw.limit(0)
+            else:
+                catalogue = self.catalogue.set_index("snapshot_id")
+                unknown = [sid for sid in ids if sid not in catalogue.index]
+                if unknown:
+                    raise StoreError(f"no snapshot {', '.join(unknown)} in {self.root}")
+                files = [snapshot_dir(self.root, sid, catalogue.loc[sid, "taken_at"]) / "observations.parquet" for sid in ids]
+                raw = register_parquet(self.con, unique_name("raw_observations"), files, PER_SNAPSHOT_TABLES["observations"]) if files else self.table("raw_observations").limit(0)
+            self._subsets[ids] = derived.canonical(raw, self.table("aliases"))
+        return self._subsets[ids]
+
+    def _define_canonical_views(self, derived_registered: bool) -> None:
+        """The canonical tables of DESIGN.md §2, from the derived tables (derived.py) and the snapshots' observations.
 
         A repo that was renamed or transferred (same Hub object id, new name)
         is one model, known by its latest name. A model's field comes from the
@@ -135,47 +153,57 @@ class Store:
         enrich an earlier listing's models. A child's parent edges come from
         the latest snapshot that gives any.
         """
-        snapshots = self.table("snapshots").select("snapshot_id", "taken_at")
-        records = self.table("raw_model_records").join(snapshots, "snapshot_id")
-        aliases = model_aliases(records)
-
-        def canonical(table: ibis.Table, column: str = "model_id") -> ibis.Table:
-            joined = table.left_join(aliases, table[column] == aliases.alias)
-            return joined.mutate(**{column: joined.canonical_id.fill_null(joined[column])}).drop("alias", "canonical_id")
-
-        self.con.create_view("observations", canonical(self.table("raw_observations")), overwrite=True)
-        records = canonical(records)
-        seen = self.table("observations").join(snapshots, "snapshot_id").group_by("model_id").agg(
-            first_seen=ibis._.taken_at.min(), last_seen=ibis._.taken_at.max()
-        )
-        latest = {field: records[field].argmax(records.taken_at, where=records[field].notnull()) for field in MODEL_FIELDS}
-        models = records.group_by("model_id").agg(**latest).join(seen, "model_id", how="left").drop("model_id_right")
-        self.con.create_view("models", models, overwrite=True)
-
-        edges = canonical(canonical(self.table("raw_lineage_records"), "child_id"), "parent_id").join(snapshots, "snapshot_id")
-        newest = edges.group_by("child_id").agg(newest=edges.taken_at.max())
-        lineage = (
-            edges.join(newest, [edges.child_id == newest.child_id, edges.taken_at == newest.newest])
-            .select("child_id", "parent_id", "relation", "source")
-            .distinct()
-        )
-        self.con.create_view("lineage", lineage, overwrite=True)
-        annotations = canonical(self.table("raw_annotation_records")).select("model_id", "source", "field", "value").distinct()
-        self.con.create_view("annotations", annotations, overwrite=True)
+        if not derived_registered:
+            # In memory, or derived tables that lag the catalogue: computed from every snapshot's raw files.
+            raw = derived.summaries(*(self.table(f"raw_{name}") for name in PER_SNAPSHOT_TABLES), self.table("snapshots"))
+            for name, expression in raw.items():
+                self.con.create_view(self.prefix + name, expression, overwrite=True)
+        views = {"aliases": lambda: derived.model_aliases(self.table("object_names"))}
+        views["observations"] = lambda: derived.canonical(self.table("raw_observations"), self.table("aliases"))
+        views["models"] = lambda: derived.canonical_models(self.table("model_latest"), self.table("model_seen"), self.table("aliases"))
+        views["lineage"] = lambda: derived.canonical_lineage(self.table("lineage_latest"), self.table("aliases"))
+        views["annotations"] = lambda: derived.canonical_annotations(self.table("annotations_distinct"), self.table("aliases"))
+        for name, expression in views.items():
+            self.con.create_view(self.prefix + name, expression(), overwrite=True)
+        # One row per model (or fewer): cheap to hold, and joined by almost every query.
+        cache(self.con, [self.prefix + name for name in ("aliases", "models", "lineage", "annotations")])
 
 
-def model_aliases(records: ibis.Table) -> ibis.Table:
-    """alias -> canonical_id: every name a Hub object id has carried, mapped to its latest name.
+def snapshots_in_window(snapshots: pd.DataFrame, start: pd.Timestamp | None, end: pd.Timestamp | None) -> list[str]:
+    """The snapshots a window [start, end] needs (DESIGN.md §3, Downloads in a window): from the last one taken at or
+    before its start (else the first) to the last one taken at or before its end.
 
-    A name that has belonged to more than one object (deleted and re-created)
-    is left alone rather than guessed.
+    `snapshots` are one history's (snapshot_id, taken_at); None leaves a side open.
     """
-    known = records.filter(records.hub_object_id.notnull())
-    latest = known.group_by("hub_object_id").agg(canonical_id=known.model_id.argmax(known.taken_at))
-    pairs = known.select("model_id", "hub_object_id").distinct()
-    unambiguous = pairs.group_by("model_id").agg(objects=pairs.hub_object_id.nunique()).filter(ibis._.objects == 1)
-    mapped = pairs.join(unambiguous, "model_id").join(latest, "hub_object_id")
-    return mapped.filter(mapped.model_id != mapped.canonical_id).select(alias="model_id", canonical_id="canonical_id")
+    ordered = snapshots.sort_values("taken_at")
+    taken = ordered["taken_at"]
+    first = taken.iloc[0] if len(ordered) else None
+    if start is not None and (taken <= start).any():
+        first = taken[taken <= start].iloc[-1]
+    keep = pd.Series(True, index=ordered.index) if first is None else taken >= first
+    if end is not None:
+        keep &= taken <= end
+    return list(ordered.loc[keep, "snapshot_id"])
+
+
+def table_prefix(con: ibis.BaseBackend) -> str:
+    return "" if engine_name(con) == "duckdb" else unique_name("store") + "_"
+
+
+def register_raw_tables(con: ibis.BaseBackend, root: Path, snapshots: pd.DataFrame, only: set[str] | None = None, prefix: str = "") -> None:
+    """`snapshots` and raw_<table> over the listed snapshots' files (all, or the ids in `only`)."""
+    listed = snapshots if only is None else snapshots[snapshots["snapshot_id"].isin(only)]
+    register_arrow(con, f"{prefix}snapshots", pa.Table.from_pandas(listed[SNAPSHOTS.names], preserve_index=False).cast(SNAPSHOTS))
+    for name, schema in PER_SNAPSHOT_TABLES.items():
+        files = [snapshot_dir(root, row.snapshot_id, row.taken_at) / f"{name}.parquet" for row in listed.itertuples()]
+        if name in OPTIONAL_TABLES:
+            files = [file for file in files if file.exists()]
+        for file in files:
+            check_parquet(file, schema)
+        if files:
+            register_parquet(con, f"{prefix}raw_{name}", files, schema)
+        else:
+            register_arrow(con, f"{prefix}raw_{name}", schema.empty_table())
 
 
 CREATE_CATALOGUE = (
@@ -247,19 +275,28 @@ def write_parquet_atomically(table: pa.Table, target: Path) -> None:
 
 
 def add_snapshots(root: Path | str, batches: list[SnapshotBatch]) -> list[bool]:
-    """Store imported snapshots under the store's lock; for each, whether it was new. Nothing stored before changes."""
+    """Store imported snapshots under the store's lock, then update the derived tables once; for each, whether it was new.
+
+    Nothing stored before changes.
+    """
     with writer_lock(Path(root)):
-        return [store_snapshot(Path(root), batch) for batch in batches]
+        stored = [store_snapshot(Path(root), batch, derived_tables=False) for batch in batches]
+        update_derived(Path(root))
+        return stored
 
 
-def store_snapshot(root: Path, batch: SnapshotBatch) -> bool:
+def store_snapshot(root: Path, batch: SnapshotBatch, derived_tables: bool = True) -> bool:
     """Store one snapshot (the caller holds the writer lock); False, changing nothing, if its content is already stored.
 
-    Sets `batch.snapshot_id` either way.
+    Sets `batch.snapshot_id` either way. With `derived_tables` the derived
+    tables are brought up to date afterwards (add_snapshots does it once for
+    all its batches).
     """
     catalogue_path = root / CATALOGUE
     existing = read_catalogue(catalogue_path) if catalogue_path.exists() else SNAPSHOTS.empty_table().to_pandas()
-    same = existing[existing["sha256"] == batch.sha256]
+    # A snapshot is its content at its moment: the same bytes dated differently (a counter
+    # that stood still between two monthly files) are two snapshots.
+    same = existing[(existing["sha256"] == batch.sha256) & (existing["taken_at"] == batch.taken_at)]
     if len(same):
         batch.snapshot_id = same["snapshot_id"].iloc[0]
         return False
@@ -286,4 +323,84 @@ def store_snapshot(root: Path, batch: SnapshotBatch) -> bool:
         con.register("new_row", row)
         con.execute("INSERT INTO snapshots SELECT * FROM new_row")
         con.execute("COMMIT")
+    if derived_tables:
+        update_derived(root)
     return True
+
+
+# -- derived tables ---------------------------------------------------------------------------------------
+
+
+def read_derived_state(root: Path) -> dict | None:
+    """What the derived tables cover (snapshot ids) and their files; None if there are none or the state is unreadable."""
+    path = root / DERIVED / DERIVED_STATE
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(state, dict) or set(state.get("files", {})) != set(DERIVED_TABLES):
+        return None
+    if not all((root / DERIVED / file).exists() for file in state["files"].values()):
+        return None
+    return state
+
+
+def compute_derived(root: Path, *, from_scratch: bool = False) -> tuple[list[str], dict[str, pa.Table] | None]:
+    """The derived tables for the catalogue's snapshots: None when the stored ones already cover them.
+
+    Incrementally, the stored derived tables are merged with the summary of
+    the snapshots they lack, reading only those snapshots' files; from
+    scratch (no usable derived tables, or `from_scratch`), every snapshot's.
+    """
+    catalogue = read_catalogue(root / CATALOGUE)
+    ids = sorted(catalogue["snapshot_id"])
+    state = None if from_scratch else read_derived_state(root)
+    if state is not None and state["snapshots"] == ids:
+        return ids, None
+    con = connect("duckdb")
+    if state is None or not set(state["snapshots"]) <= set(ids):
+        register_raw_tables(con, root, catalogue)
+        tables = derived.summaries(*(con.table(f"raw_{name}") for name in PER_SNAPSHOT_TABLES), con.table("snapshots"))
+    else:
+        register_raw_tables(con, root, catalogue, only=set(ids) - set(state["snapshots"]))
+        fresh = derived.summaries(*(con.table(f"raw_{name}") for name in PER_SNAPSHOT_TABLES), con.table("snapshots"))
+        old = {name: register_parquet(con, f"old_{name}", [root / DERIVED / state["files"][name]]) for name in DERIVED_TABLES}
+        tables = derived.merged(old, fresh)
+    out = {}
+    for name, expression in tables.items():
+        table = con.to_pyarrow(expression)
+        out[name] = table.sort_by([(key, "ascending") for key in DERIVED_KEYS[name]])
+    return ids, out
+
+
+def update_derived(root: Path, *, from_scratch: bool = False) -> bool:
+    """Bring STORE/derived/ up to date with the catalogue (the caller holds the writer lock); whether anything was written.
+
+    New files get names of their own; state.json, swapped in last, is what
+    makes them current; files it no longer names are then removed.
+    """
+    ids, tables = compute_derived(root, from_scratch=from_scratch)
+    if tables is None:
+        return False
+    folder = root / DERIVED
+    folder.mkdir(exist_ok=True)
+    tag = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
+    files = {name: f"{name}-{tag}.parquet" for name in DERIVED_TABLES}
+    for name, table in tables.items():
+        write_parquet_atomically(table, folder / files[name])
+    state = folder / DERIVED_STATE
+    temporary = folder / f".{DERIVED_STATE}.{uuid.uuid4().hex}.tmp"
+    temporary.write_text(json.dumps({"snapshots": ids, "files": files}, indent=1), encoding="utf-8")
+    os.replace(temporary, state)
+    for leftover in folder.iterdir():
+        if leftover.name != DERIVED_STATE and leftover.name not in files.values():
+            leftover.unlink()
+    return True
+
+
+def read_derived(root: Path) -> dict[str, pa.Table]:
+    """The stored derived tables (for checks: they must equal `compute_derived(root, from_scratch=True)`)."""
+    state = read_derived_state(root)
+    if state is None:
+        raise StoreError(f"{root}: no derived tables")
+    return {name: pq.read_table(root / DERIVED / state["files"][name]) for name in DERIVED_TABLES}
