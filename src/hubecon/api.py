@@ -22,7 +22,7 @@ from hubecon.enrich.facts import Enriched, enrich
 from hubecon.enrich.suggest import compare_with_study, namespace_hints, write_override_template
 from hubecon.enrich.registry import INDIVIDUALS, OTHER, UNATTRIBUTED, VARIANTS, Registry, country_label, load_registry
 from hubecon.errors import HubeconError, InputError
-from hubecon.metrics.compare import Comparison, namespace_moves, property_rows, top_cut
+from hubecon.metrics.compare import Comparison, concentration_units, left_out_row, namespace_moves, property_rows, top_cut
 from hubecon.metrics.compare import concentration_rows as compare_concentration_rows
 from hubecon.metrics.compare import share_rows as compare_share_rows
 from hubecon.metrics.panel import PANEL_LEVELS, panel_rows
@@ -1039,15 +1039,13 @@ class Hubecon:
             ).rename(columns={"period": "side"})
             comparison = Comparison(units, seed=seed)
             for by, column, shown in (("country", "country_key", None), ("type", "type_key", None), ("developer", "developer_key", COMPARE_DEVELOPERS)):
-                table, _ = share_rows(self.store.con, credited, by=by, top=shown)
+                table, _ = share_rows(self.store.con, credited, by=by, top=None)
                 tables = {side: table[table["period"] == side] for side in ("then", "now")}
-                out_rows += [dict(item, metric=f"{by} share ({attribution})") for item in compare_share_rows(f"shares ({attribution})", tables, comparison, column)]
+                out_rows += [dict(item, metric=f"{by} share ({attribution})") for item in compare_share_rows(f"shares ({attribution})", tables, comparison, column, top=shown)]
             if attribution == "uploader":
                 for level in LEVELS:
-                    entity = "entity_model" if level == "model" else "unit" if level == "developer" else "country"
-                    summed = units[units[entity].notna() & (units[entity] != INDIVIDUALS)] if level == "country" else units
-                    values = {side: summed[summed["side"] == side].groupby(entity)["downloads"].sum().pipe(lambda v: v[v > 0]).to_numpy(dtype=float) for side in ("then", "now")}
-                    out_rows += compare_concentration_rows(level, values, seed)
+                    out_rows += compare_concentration_rows(level, concentration_units(units, level), seed)
+                out_rows.append(left_out_row(units))
                 model_units = units.groupby(["side", "model_id"], as_index=False).agg(unit=("unit", "first"), downloads=("downloads", "sum"))
                 facts = self.enriched.facts
                 per_side = {side: model_units[model_units["side"] == side].merge(facts, on="model_id", how="left") for side in ("then", "now")}

@@ -91,7 +91,7 @@ def resolved_params(models: pd.DataFrame, quantized: pd.Series, graph: LineageGr
 def enrich(store: Store) -> Enriched:
     models = store.con.execute(store.table("models"))
     graph = build_graph(store.con.execute(store.table("lineage")))
-    kind = models["model_id"].map(graph.derivative_kind()).fillna("original")
+    kind = models["model_id"].map(graph.derivative_kind()).astype(object).fillna("original")
     has_parent = models["model_id"].map(lambda model_id: bool(graph.parents.get(model_id)))
     quant_format = pd.Series(
         [quantization_format(m, lib, tags, rel) for m, lib, tags, rel in zip(models["model_id"], models["library"], models["tags"], kind)],

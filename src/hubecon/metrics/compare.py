@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hubecon.enrich.registry import INDIVIDUALS, OTHER, UNATTRIBUTED
 from hubecon.metrics.concentration import TOP_K, gini, hhi, top_share
 from hubecon.metrics.significance import bootstrap_ratio, bootstrap_shift, chi_square, mann_whitney, resample_counts
 
@@ -79,40 +80,84 @@ class Comparison:
         return estimates["then"], estimates["now"], test, units["then"], units["now"]
 
 
-def share_rows(section: str, tables: dict[str, pd.DataFrame], comparison: Comparison, column: str) -> list[dict]:
-    """Side-by-side share rows for every key either side shows, each with its bootstrap test."""
-    then, now = (tables[side].set_index("key") for side in SIDES)
-    keys = list(dict.fromkeys(list(now.index) + list(then.index)))
+def share_rows(section: str, tables: dict[str, pd.DataFrame], comparison: Comparison, column: str, top: int | None = None) -> list[dict]:
+    """Side-by-side share rows, each with its bootstrap test.
+
+    `tables` are each side's full share tables. With `top`, the keys shown
+    are those in either side's top N, each with its own share on both sides
+    (a developer in only one top N still has its real share on the other);
+    the rest form `_other` on each side.
+    """
+    full = {side: tables[side].set_index("key") for side in SIDES}
+    ranked = {side: [key for key in full[side].index if not key.startswith("_")] for side in SIDES}
+    shown = list(dict.fromkeys(ranked["now"][:top] + ranked["then"][:top])) if top else list(dict.fromkeys(ranked["now"] + ranked["then"]))
     rows = []
-    for key in keys:
-        label = now["label"].get(key, then["label"].get(key, key))
-        if key.startswith("_"):
-            test = dict(NOT_TESTED, note="a residual row: not tested")
-            n_then, n_now = 0, 0
-        else:
-            _, _, test, n_then, n_now = comparison.share_shift(column, key)
-        # A key a side does not show had no downloads there: its share is 0, not unknown.
-        rows.append(row(section, "share", key, label, then["share"].get(key, 0.0), now["share"].get(key, 0.0), test, n_then, n_now))
+    for key in shown:
+        label = full["now"]["label"].get(key, full["then"]["label"].get(key, key))
+        _, _, test, n_then, n_now = comparison.share_shift(column, key)
+        # A key a side lacks had no downloads there: its share is 0, not unknown.
+        rows.append(row(section, "share", key, label, full["then"]["share"].get(key, 0.0), full["now"]["share"].get(key, 0.0), test, n_then, n_now))
+    residual = dict(NOT_TESTED, note="a residual row: not tested")
+    if top:
+        other = {side: float(full[side]["share"].drop(index=[key for key in shown if key in full[side].index]).drop(index=[UNATTRIBUTED], errors="ignore").sum()) for side in SIDES}
+        rows.append(row(section, "share", OTHER, "Other", other["then"], other["now"], residual, 0, 0))
+    if any(UNATTRIBUTED in full[side].index for side in SIDES):
+        label = "Unattributed namespaces"
+        rows.append(row(section, "share", UNATTRIBUTED, label, full["then"]["share"].get(UNATTRIBUTED, 0.0), full["now"]["share"].get(UNATTRIBUTED, 0.0), residual, 0, 0))
     return rows
 
 
-def concentration_rows(level: str, values: dict[str, np.ndarray], seed: int, resamples: int = 1000) -> list[dict]:
-    """HHI, Gini and top-k on each side; the change tested by resampling the entities of each side."""
+def concentration_units(credited: pd.DataFrame, level: str) -> dict[str, pd.DataFrame]:
+    """Per side: entity, unit, downloads — models are their own units; developers are the units of developers and countries."""
+    entity = {"model": "entity_model", "developer": "unit", "country": "country"}[level]
+    unit = "entity_model" if level == "model" else "unit"
+    counted = credited[credited["country"].notna() & (credited["country"] != INDIVIDUALS)] if level == "country" else credited
+    return {
+        side: pd.DataFrame({"entity": rows[entity], "unit": rows[unit], "downloads": rows["downloads"]})
+        for side, rows in ((side, counted[counted["side"] == side]) for side in SIDES)
+    }
+
+
+def left_out_row(credited: pd.DataFrame) -> dict:
+    """The share left out of country-level concentration (USER and unattributed), reported beside it."""
+    counted = credited["country"].notna() & (credited["country"] != INDIVIDUALS)
+    left_out = {side: float(1 - credited.loc[counted & (credited["side"] == side), "downloads"].sum() / credited.loc[credited["side"] == side, "downloads"].sum()) for side in SIDES}
+    return row("concentration", "country left-out share", "left_out_share", "share left out of country level (USER, unattributed)", left_out["then"], left_out["now"], dict(NOT_TESTED, note="reported beside"), 0, 0)
+
+
+def concentration_rows(level: str, units: dict[str, pd.DataFrame], seed: int, resamples: int = 1000) -> list[dict]:
+    """HHI, Gini and top-k on each side; the change tested by resampling models or developers (never countries).
+
+    `units` per side: entity, unit, downloads. At model and developer level
+    the entity is its own unit; at country level developers are resampled
+    and each resample's country totals recomputed.
+    """
     rng = np.random.default_rng(seed)
     metrics = {"hhi": hhi, "gini": lambda v: gini(v[v >= 1]), **{f"top{k}": (lambda k: lambda v: top_share(v, k))(k) for k in TOP_K}}
+    values, resampled = {}, {}
+    for side in SIDES:
+        frame = units[side]
+        totals = frame.groupby("entity")["downloads"].sum()
+        values[side] = totals[totals > 0].to_numpy(dtype=float)
+        per_unit = frame.pivot_table(index="unit", columns="entity", values="downloads", aggfunc="sum", fill_value=0.0)
+        counts = resample_counts(len(per_unit), rng, resamples)
+        if level == "country":
+            resampled[side] = counts @ per_unit.to_numpy()
+        else:
+            resampled[side] = counts * per_unit.to_numpy().sum(axis=1)
+    unit_word = "developers" if level in ("developer", "country") else "models"
     out = []
     for name, function in metrics.items():
         estimates, draws = {}, {}
         for side in SIDES:
-            side_values = values[side]
-            estimates[side] = function(side_values) if len(side_values) else None
-            counts = resample_counts(len(side_values), rng, resamples)
-            draws[side] = np.array([function(np.repeat(side_values, draw.astype(int))) for draw in counts]) if len(side_values) else np.array([])
+            estimates[side] = function(values[side]) if len(values[side]) else None
+            draws[side] = np.array([function(draw[draw > 0]) if (draw > 0).any() else np.nan for draw in resampled[side]])
         if estimates["then"] is None or estimates["now"] is None:
             test = dict(NOT_TESTED, note="a side has no entities")
         else:
-            test = bootstrap_shift(draws["then"], draws["now"], estimates["then"], estimates["now"], len(values["then"]), len(values["now"]))
-            test["test"] = f"bootstrap ({level}s resampled)"
+            units_then, units_now = (len(units[side]["unit"].unique()) for side in SIDES)
+            test = bootstrap_shift(draws["then"], draws["now"], estimates["then"], estimates["now"], units_then, units_now)
+            test["test"] = f"bootstrap ({unit_word} resampled)"
         out.append(row("concentration", f"{level} {name}", name, f"{name} at {level} level", estimates["then"], estimates["now"], test, len(values["then"]), len(values["now"])))
     return out
 
@@ -125,6 +170,8 @@ def property_rows(facts_then: pd.DataFrame, facts_now: pd.DataFrame, comparison:
     weighted = {side: float(np.average(frame["params_total"].astype(float), weights=frame["downloads"])) if frame["downloads"].sum() else None for side, frame in sized.items()}
     mean_test = size_mean_test(sized, comparison)
     rows.append(row("models", "download-weighted mean size", "params", "download-weighted mean parameters", weighted["then"], weighted["now"], mean_test, len(sized["then"]), len(sized["now"])))
+    mean = {side: float(frame["params_total"].astype(float).mean()) if len(frame) else None for side, frame in sized.items()}
+    rows.append(row("models", "mean size", "params", "unweighted mean parameters (models)", mean["then"], mean["now"], dict(NOT_TESTED, note="see the median's test"), len(sized["then"]), len(sized["now"])))
     median = {side: float(frame["params_total"].astype(float).median()) if len(frame) else None for side, frame in sized.items()}
     test = mann_whitney(sized["then"]["params_total"].astype(float), sized["now"]["params_total"].astype(float))
     rows.append(row("models", "median size", "params", "median parameters (models)", median["then"], median["now"], test, len(sized["then"]), len(sized["now"])))
