@@ -142,3 +142,21 @@ def test_info_lists_snapshots_with_totals_and_coverage():
     totals = {row["snapshot_id"]: row["total_downloads"] for row in document["rows"]}
     assert totals[LISTING] == 2_437_788_388
     assert len(document["registry"]["coverage"]) == 6
+
+
+def test_the_enrichment_cache_gives_the_computed_facts_and_survives_a_damaged_entry(tmp_path, monkeypatch, embedded):
+    from hubecon.enrich import cache
+    from hubecon.enrich.facts import enrich
+
+    monkeypatch.setenv("HUBECON_CACHE", str(tmp_path))
+    computed = enrich(embedded.store)
+    first = cache.cached(lambda: computed)
+    assert first is computed and cache.cache_folder().is_dir()
+    loaded = cache.cached(lambda: pytest.fail("a valid entry must be read, not recomputed"))
+    for column in computed.facts.columns:
+        assert (loaded.facts[column].isna() == computed.facts[column].isna()).all(), column
+        known = computed.facts[column].notna()
+        assert (loaded.facts[column][known].astype(str) == computed.facts[column][known].astype(str)).all(), column
+    assert loaded.graph.parents == computed.graph.parents
+    (cache.cache_folder() / "facts.parquet").write_bytes(b"not parquet")
+    assert cache.cached(lambda: computed) is computed

@@ -18,6 +18,7 @@ import ibis
 import pandas as pd
 import platformdirs
 
+from hubecon.enrich import cache as enrichment_cache
 from hubecon.enrich.facts import Enriched, enrich
 from hubecon.enrich.suggest import compare_with_study, namespace_hints, write_override_template
 from hubecon.enrich.registry import INDIVIDUALS, OTHER, UNATTRIBUTED, VARIANTS, Registry, country_label, load_registry
@@ -129,6 +130,8 @@ class Hubecon:
 
     @cached_property
     def enriched(self) -> Enriched:
+        if self.store.description.kind == "embedded":
+            return enrichment_cache.cached(lambda: enrich(self.store))
         return enrich(self.store)
 
     @cached_property

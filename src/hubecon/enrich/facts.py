@@ -89,7 +89,7 @@ def resolved_params(models: pd.DataFrame, quantized: pd.Series, graph: LineageGr
 
 
 def enrich(store: Store) -> Enriched:
-    models = store.con.execute(store.table("models"))
+    models = store.con.execute(store.table("models")).sort_values("model_id", ignore_index=True)  # deterministic row order
     graph = build_graph(store.con.execute(store.table("lineage")))
     kind = models["model_id"].map(graph.derivative_kind()).astype(object).fillna("original")
     has_parent = models["model_id"].map(lambda model_id: bool(graph.parents.get(model_id)))
