@@ -363,21 +363,25 @@ def test_each_row_kind_carries_its_test(pair):
             assert item["test"] == "bootstrap (developers)", item["metric"]
         elif item["metric"] == "download-weighted mean size":
             assert item["test"] == "bootstrap (developers)"
-        elif item["metric"] == "median size":
+        elif item["metric"] in ("median size", "mean size"):
             assert item["test"] == "Mann-Whitney U"
+        elif item["metric"] == "left out of country level":  # reported beside, not a tested change
+            assert item["test"] is None or pd.isna(item["test"])
+            continue
         elif item["section"] == "models":
             assert item["test"] == "chi-square", item["metric"]
         if item["p_value"] is not None and not pd.isna(item["p_value"]):
             assert 0.0 <= item["p_value"] <= 1.0
             assert item["significant"] == (item["p_value"] < 0.05)
-    # only the residual rows go untested here (the three uploader _unattributed rows)
-    assert pair["p_value"].isna().tolist() == pair["key"].str.startswith("_").tolist()
+    # only the residual rows and the left-out share go untested here (the three uploader _unattributed rows)
+    untested = pair["key"].str.startswith("_") | (pair["metric"] == "left out of country level")
+    assert pair["p_value"].isna().tolist() == untested.tolist()
     assert pair["key"].str.startswith("_").sum() == 3
 
 
 def test_concentration_changes_are_tested_with_models_or_developers_as_units(pair):
     # DESIGN §3: a shift is significant only by a test with models or developers (never single downloads) as units.
-    rows = pair[pair["section"] == "concentration"]
+    rows = pair[(pair["section"] == "concentration") & (pair["metric"] != "left out of country level")]
     for _, item in rows.iterrows():
         level = item["metric"].split(" ")[0]
         unit = "models" if level == "model" else "developers"

@@ -98,8 +98,9 @@ def share_rows(section: str, tables: dict[str, pd.DataFrame], comparison: Compar
         # A key a side lacks had no downloads there: its share is 0, not unknown.
         rows.append(row(section, "share", key, label, full["then"]["share"].get(key, 0.0), full["now"]["share"].get(key, 0.0), test, n_then, n_now))
     residual = dict(NOT_TESTED, note="a residual row: not tested")
-    if top:
-        other = {side: float(full[side]["share"].drop(index=[key for key in shown if key in full[side].index]).drop(index=[UNATTRIBUTED], errors="ignore").sum()) for side in SIDES}
+    folded = {side: [key for key in ranked[side] if key not in shown] for side in SIDES}
+    if any(folded.values()):
+        other = {side: float(full[side]["share"].reindex(folded[side]).sum()) for side in SIDES}
         rows.append(row(section, "share", OTHER, "Other", other["then"], other["now"], residual, 0, 0))
     if any(UNATTRIBUTED in full[side].index for side in SIDES):
         label = "Unattributed namespaces"
@@ -122,7 +123,7 @@ def left_out_row(credited: pd.DataFrame) -> dict:
     """The share left out of country-level concentration (USER and unattributed), reported beside it."""
     counted = credited["country"].notna() & (credited["country"] != INDIVIDUALS)
     left_out = {side: float(1 - credited.loc[counted & (credited["side"] == side), "downloads"].sum() / credited.loc[credited["side"] == side, "downloads"].sum()) for side in SIDES}
-    return row("concentration", "country left-out share", "left_out_share", "share left out of country level (USER, unattributed)", left_out["then"], left_out["now"], dict(NOT_TESTED, note="reported beside"), 0, 0)
+    return row("concentration", "left out of country level", "left_out", "share left out of country level (USER, unattributed)", left_out["then"], left_out["now"], dict(NOT_TESTED, note="reported beside"), 0, 0)
 
 
 def concentration_rows(level: str, units: dict[str, pd.DataFrame], seed: int, resamples: int = 1000) -> list[dict]:
@@ -170,10 +171,11 @@ def property_rows(facts_then: pd.DataFrame, facts_now: pd.DataFrame, comparison:
     weighted = {side: float(np.average(frame["params_total"].astype(float), weights=frame["downloads"])) if frame["downloads"].sum() else None for side, frame in sized.items()}
     mean_test = size_mean_test(sized, comparison)
     rows.append(row("models", "download-weighted mean size", "params", "download-weighted mean parameters", weighted["then"], weighted["now"], mean_test, len(sized["then"]), len(sized["now"])))
+    distribution_test = mann_whitney(sized["then"]["params_total"].astype(float), sized["now"]["params_total"].astype(float))
     mean = {side: float(frame["params_total"].astype(float).mean()) if len(frame) else None for side, frame in sized.items()}
-    rows.append(row("models", "mean size", "params", "unweighted mean parameters (models)", mean["then"], mean["now"], dict(NOT_TESTED, note="see the median's test"), len(sized["then"]), len(sized["now"])))
+    rows.append(row("models", "mean size", "params", "unweighted mean parameters (models)", mean["then"], mean["now"], distribution_test, len(sized["then"]), len(sized["now"])))
     median = {side: float(frame["params_total"].astype(float).median()) if len(frame) else None for side, frame in sized.items()}
-    test = mann_whitney(sized["then"]["params_total"].astype(float), sized["now"]["params_total"].astype(float))
+    test = distribution_test
     rows.append(row("models", "median size", "params", "median parameters (models)", median["then"], median["now"], test, len(sized["then"]), len(sized["now"])))
     for column, metric in (("size_bucket", "size bucket"), ("modality", "modality")):
         categories = sorted(set(sides["then"][column].dropna()) | set(sides["now"][column].dropna()))
