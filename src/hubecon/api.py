@@ -242,12 +242,13 @@ class Hubecon:
             )
         if period is not None:
             check_choice("period", period, PERIODS)
-        observations = self.store.table("observations")
         if since is not None or until is not None:
             from hubecon.metrics.windows import day_bounds
 
             # A time range reads only the files of the snapshots it needs (DESIGN.md §2).
             observations = self.store.observations_for(snapshots_in_window(History.of(self._catalogue, scope).snapshots, *day_bounds(since, until)))
+        else:
+            observations = self.store.table("observations")
         windows = period_downloads(observations, self.store.table("models"), self._catalogue, period=period, since=since, until=until, scope=scope)
         steps = windows.steps
         downloads = steps.select(
@@ -1067,6 +1068,15 @@ class Hubecon:
             left=plain(left),
             note="cross-sections: each listing cut to its top N by 30-day downloads (ties by model id); no per-model differences are taken",
         )
+
+    def comparable_listings(self) -> tuple[str, str] | None:
+        """The "then" and "now" a report sets side by side: the embedded 2024 and 2026 listings, or the
+        first and last snapshots comparable with the default one; None when there are not two."""
+        catalogue = self._catalogue
+        if self.store.description.kind == "embedded" and {THEN_SNAPSHOT, DEFAULT_SNAPSHOT} <= set(catalogue["snapshot_id"]):
+            return THEN_SNAPSHOT, DEFAULT_SNAPSHOT
+        group = History.of(catalogue, containing=self.snapshot()["snapshot_id"]).snapshots["snapshot_id"]
+        return (group.iloc[0], group.iloc[-1]) if len(group) >= 2 else None
 
     def info(self) -> pd.DataFrame:
         """The store's snapshots with their total 30-day downloads, and the registry's coverage."""

@@ -47,7 +47,7 @@ def share_lines(table: pd.DataFrame, title: str) -> dict:
         alt.Chart(data, title=title, width=WIDTH)
         .mark_line(point=False)
         .encode(
-            x=alt.X("period:O", title="period"),
+            x=alt.X("period:O", title="period", sort=list(dict.fromkeys(data["period"]))),
             y=alt.Y("share:Q", axis=alt.Axis(format="%"), title="share of downloads"),
             color=alt.Color("label:N", title=None),
             tooltip=[alt.Tooltip("period:O"), alt.Tooltip("label:N"), alt.Tooltip("share:Q", format=SHARE_FORMAT)],
@@ -79,6 +79,6 @@ def metric_points(table: pd.DataFrame, *, x: str, y: str, title: str, y_title: s
     """One point per row: a figure per category or period (e.g. HHI per level)."""
     data = _records(table, [x, y])
     chart = alt.Chart(data, title=title, width=WIDTH).mark_point(filled=True, size=70).encode(
-        x=alt.X(f"{x}:N", title=None), y=alt.Y(f"{y}:Q", title=y_title), tooltip=[alt.Tooltip(f"{x}:N"), alt.Tooltip(f"{y}:Q", format=",.3f")]
+        x=alt.X(f"{x}:N", title=None, sort=list(dict.fromkeys(data[x]))), y=alt.Y(f"{y}:Q", title=y_title), tooltip=[alt.Tooltip(f"{x}:N"), alt.Tooltip(f"{y}:Q", format=",.3f")]
     )
     return chart.to_dict()

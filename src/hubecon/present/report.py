@@ -51,7 +51,7 @@ class ReportBuilder:
                     if by in ("country", "type") or (by == "developer" and cohort == "all"):
                         title = f"Share of downloads by {'developer ' if by == 'type' else ''}{by}, {attribution} attribution, {cohort} models"
                         caption = f"Share of 30-day downloads by {by}; credited by {ATTRIBUTION_WORDS[attribution]}; counting {COHORT_WORDS[cohort]}."
-                        section.figures.append(Figure(name, charts.share_bars(table, title), caption))
+                        add_figure(section, Figure(name, charts.share_bars(table, title), caption))
         for attribution in ("uploader", "origin"):
             name = f"share_model_{attribution}_all"
             section.tables.append((name, f"Top {REPORT_TOP} models, {ATTRIBUTION_WORDS[attribution]} attribution", self.tables[name]))
@@ -67,7 +67,7 @@ class ReportBuilder:
             section.text.append(f"Not shown: {error}. Shares over time need a history of comparable snapshots (see `hubecon import` and `hubecon ingest hub`).")
             return section
         caption = "Share of downloads per calendar month by uploader country (top 10); each difference between snapshots counts in the month of the later one."
-        section.figures.append(Figure("share_country_uploader_month", charts.share_lines(table, "Share by country per month"), caption))
+        add_figure(section, Figure("share_country_uploader_month", charts.share_lines(table, "Share by country per month"), caption))
         return section
 
     def concentration(self) -> Section:
@@ -77,11 +77,57 @@ class ReportBuilder:
             table = self.keep(f"concentration_{level}", self.session.concentration(level=level, snapshot=self.snapshot))
             rows.append(table)
         combined = pd.concat(rows, ignore_index=True)
-        section.figures.append(
+        add_figure(
+            section,
             Figure("concentration_hhi", charts.metric_points(combined, x="level", y="hhi", title="HHI by level", y_title="HHI (0–10,000)"), "HHI of 30-day downloads at model, developer and country level (uploader attribution).")
         )
         for level, table in zip(("model", "developer", "country"), rows):
             section.tables.append((f"concentration_{level}", f"Concentration at {level} level", table))
+        return section
+
+    def then_and_now(self) -> Section:
+        section = Section("Then and now", "then-and-now")
+        pair = self.session.comparable_listings()
+        if pair is None:
+            section.text.append("Not shown: the data has no two comparable listings to set side by side.")
+            return section
+        table = self.keep("compare", self.session.compare(then=pair[0], now=pair[1]))
+        envelope = table.attrs["envelope"]
+        section.text.append(envelope["note"] + ".")
+        section.text += [f"{side.capitalize()}: {caveat}" for side, caveat in envelope["caveats"].items()]
+        countries = table[(table["metric"] == "country share (uploader)") & ~table["key"].str.startswith("_")].head(10)
+        long = pd.concat([countries.assign(period=side, share=countries[side]) for side in ("then", "now")], ignore_index=True)
+        caption = f"Share of 30-day downloads by uploader country, top 10, in each listing's top {envelope['params']['top']:,} models ({envelope['params']['then']} → {envelope['params']['now']})."
+        add_figure(section, Figure("compare_country_uploader", charts.share_lines(long[["period", "label", "share"]], "Country shares, then and now"), caption))
+        shown = table[["section", "metric", "label", "then", "now", "change", "direction", "test", "p_value", "significant"]]
+        section.tables.append(("compare", "Every compared figure with its change and test", shown[~shown["metric"].str.contains("share")]))
+        return section
+
+    def trends(self) -> Section:
+        section = Section("How the models change", "trends")
+        table = self.keep("trends", self.session.trends(snapshot=self.snapshot))
+        kind = table["period_kind"].iloc[0] if len(table) else "period"
+        size = table[table["metric"] == "mean_size_weighted"]
+        add_figure(
+            section,
+            Figure("trends_size", charts.metric_points(size, x="period", y="value", title="Download-weighted mean size", y_title="billions of parameters"), f"Download-weighted mean total parameters of models per {kind} (the size of the average downloaded model).")
+        )
+        headline = {"multimodal generation": "multimodal generation", "quantized variant": "quantized variants", "mixture-of-experts": "mixture-of-experts"}
+        shares = table[(table["weighting"] == "downloads") & table["category"].isin(list(headline) + ["moe"])]
+        lines = shares.assign(label=shares["category"].map(lambda category: headline.get(category, category)), share=shares["value"])[["period", "label", "share"]]
+        add_figure(section, Figure("trends_shares", charts.share_lines(lines, "Multimodal generation, quantized variants, mixture-of-experts"), f"Share of downloads per {kind} going to each kind of model."))
+        multipliers = pd.DataFrame(table.attrs["envelope"]["multipliers"])
+        section.tables.append(("trends", "First → last multipliers with their tests (the multipliers field of tables/trends.json)", multipliers))
+        return section
+
+    def openness(self) -> Section:
+        section = Section("Openness and data transparency", "openness")
+        table = self.keep("openness", self.session.openness(snapshot=self.snapshot))
+        kind = table["period_kind"].iloc[0] if len(table) else "period"
+        classes = table[(table["metric"] == "openness") & (table["weighting"] == "downloads")]
+        add_figure(section, Figure("openness", charts.share_lines(classes.assign(label=classes["category"], share=classes["value"])[["period", "label", "share"]], "Open source vs open weights"), f"Share of downloads per {kind}: open source (OSI licence and training data disclosed and available) vs open weights."))
+        data = table[(table["metric"] == "data_full_stack") & (table["weighting"] == "downloads")]
+        add_figure(section, Figure("data_transparency", charts.share_lines(data.assign(label=data["category"], share=data["value"])[["period", "label", "share"]], "Training-data transparency (full stack)"), f"Share of downloads per {kind} by the lowest data-transparency level of the model and its root."))
         return section
 
     def sensitivity(self) -> Section:
@@ -89,7 +135,7 @@ class ReportBuilder:
         table = self.keep("sensitivity", self.session.sensitivity(snapshot=self.snapshot))
         cells = table.attrs["envelope"]["n"]["cells"]
         caption = f"Each country's share of downloads across {cells} method cells (line: range; dot: the default method)."
-        section.figures.append(Figure("sensitivity", charts.sensitivity_ranges(table.head(15), "Country shares across method choices"), caption))
+        add_figure(section, Figure("sensitivity", charts.sensitivity_ranges(table.head(15), "Country shares across method choices"), caption))
         section.tables.append(("sensitivity", "Range per country", table))
         return section
 
@@ -103,10 +149,27 @@ class ReportBuilder:
         return Section("Method", "method", html_blocks=[method_html(plain(inputs))])
 
 
+def add_figure(section: Section, figure: Figure) -> None:
+    """A chart with data joins the section; one with none becomes a sentence saying so (an empty chart has no size)."""
+    if any(len(rows) for rows in figure.spec.get("datasets", {}).values()):
+        section.figures.append(figure)
+    else:
+        section.text.append(f"No data to chart for: {figure.caption}")
+
+
 def build_report(session: "Hubecon", out: Path, snapshot: str | None) -> dict[str, pd.DataFrame]:
     """Write report.html, figures/, tables/ and manifest.json into `out`; return the tables by name."""
     builder = ReportBuilder(session, snapshot)
-    sections = [builder.headline(), builder.over_time(), builder.concentration(), builder.sensitivity(), builder.quality()]
+    sections = [
+        builder.headline(),
+        builder.over_time(),
+        builder.then_and_now(),
+        builder.concentration(),
+        builder.trends(),
+        builder.openness(),
+        builder.sensitivity(),
+        builder.quality(),
+    ]
     manifest = session.manifest(builder.snapshot, builder.tables)
     sections.append(builder.method(manifest["inputs"]))
     (out / "tables").mkdir(parents=True, exist_ok=True)
