@@ -33,13 +33,14 @@ export_app = typer.Typer(help="Tidy tables for your own analysis.", no_args_is_h
 app.add_typer(export_app, name="export")
 app.add_typer(ingest_app, name="ingest")
 
-ENGINES = ("duckdb",)
+ENGINES = ("duckdb", "spark")
 
 
 class Settings:
     store: Optional[Path] = None
     registry: Optional[Path] = None
     snapshot: Optional[str] = None
+    engine: str = "duckdb"
 
 
 settings = Settings()
@@ -68,7 +69,7 @@ def check_format(fmt: str) -> str:
 
 
 def session(embedded: bool = False) -> hubecon.Hubecon:
-    return hubecon.open(settings.store, registry=settings.registry, embedded=embedded)
+    return hubecon.open(settings.store, registry=settings.registry, embedded=embedded, engine=settings.engine)
 
 
 @app.callback()
@@ -78,12 +79,14 @@ def global_options(
         typer.Option(envvar="HUBECON_STORE", help="Store folder (default: the user data dir; with no store, read-only commands use the embedded sample)."),
     ] = None,
     registry: Annotated[Optional[Path], typer.Option(envvar="HUBECON_REGISTRY", help="Registry override CSV: its rows add to or replace the package's.")] = None,
-    engine: Annotated[str, typer.Option(help="Query engine for the metrics: duckdb (embedded).")] = "duckdb",
+    engine: Annotated[
+        str, typer.Option(help="Query engine for the metrics: duckdb (embedded) or spark (PySpark; master URL from $HUBECON_SPARK_MASTER, default local[2]).")
+    ] = "duckdb",
     snapshot: SnapshotOption = None,
 ) -> None:
     if engine not in ENGINES:
         raise HubeconError(f"--engine: '{engine}' is not available in this version; choose one of {', '.join(ENGINES)}")
-    settings.store, settings.registry, settings.snapshot = store, registry, snapshot
+    settings.store, settings.registry, settings.snapshot, settings.engine = store, registry, snapshot, engine
 
 
 @app.command()
@@ -486,6 +489,23 @@ def compare(
         render(rows.drop(columns="section"), fmt, out, title=f"{section} — {envelope['params']['then']} → {envelope['params']['now']}, top {envelope['params']['top']:,}")
     for key, title in (("entered", "Namespaces that entered the top N"), ("left", "Namespaces that left the top N")):
         render(pd.DataFrame(envelope[key]).head(20), fmt, out, title=f"{title} ({len(envelope[key])})")
+
+
+@app.command()
+def synth(
+    models: Annotated[int, typer.Option("--models", help="Number of models (the whole synthetic Hub).")],
+    snapshots: Annotated[int, typer.Option("--snapshots", help="Number of snapshots of it.")],
+    out: Annotated[Path, typer.Option("--out", help="Store folder to write (created if needed); the registry override goes beside its catalogue.")],
+    seed: Annotated[int, typer.Option(help="Seed of every random draw: the same seed gives the same store.")] = 0,
+    start: Annotated[str, typer.Option(help="Date of the first snapshot (YYYY-MM-DD, UTC).")] = "2025-01-06",
+    interval_days: Annotated[int, typer.Option(help="Days between snapshots.")] = 7,
+    fmt: FormatOption = "table",
+) -> None:
+    """Write a SYNTHETIC Hub history (heavy-tailed downloads, lineage, renames, rollbacks) in the store's layout, for testing at scale."""
+    from hubecon.sources.synth import synthesize
+
+    check_format(fmt)
+    render(synthesize(out, models=models, snapshots=snapshots, seed=seed, start=start, interval_days=interval_days), fmt, console(), title="Synthetic snapshots written")
 
 
 @registry_app.command("coverage")
