@@ -1,0 +1,66 @@
+"""Normalised adoption, after ATOM's Relative Adoption Metric (DESIGN.md §3, Normalised adoption).
+
+With a history: a model's cumulative (all-time) downloads at age a ∈ {7, 14,
+30, 60, 90, 180, 365} days — read at the snapshot nearest to creation + a
+days, within ±3 days (a tie goes to the earlier snapshot) — ÷ the median, at
+the same age, of the 10 models of its size bucket with the most downloads at
+that age. With one snapshot: all-time downloads per day of age (age = the
+snapshot's time − creation, in days, at least 1), ÷ the median of that
+figure over the 10 models of its bucket with the highest such figure. Models
+with an unknown size or creation date get no value. The reference group is
+every model of the bucket in the data the figure is computed on, the model
+itself included.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+AGES = (7, 14, 30, 60, 90, 180, 365)
+TOLERANCE_DAYS = 3
+REFERENCE_MODELS = 10
+MIN_AGE_DAYS = 1.0
+
+
+def reference_medians(values: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
+    """Per group: the median of `column` over the group's REFERENCE_MODELS highest values, and how many there were."""
+    ranked = values.sort_values([*keys, column, "model_id"], ascending=[True] * len(keys) + [False, True])
+    top = ranked.groupby(keys, sort=False).head(REFERENCE_MODELS)
+    return top.groupby(keys, as_index=False).agg(reference_median=(column, "median"), reference_n=(column, "size"))
+
+
+def normalise(values: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
+    medians = reference_medians(values, keys, column)
+    merged = values.merge(medians, on=keys, how="left")
+    merged["adoption"] = (merged[column] / merged["reference_median"]).where(merged["reference_median"] > 0)
+    return merged
+
+
+def eligible(models: pd.DataFrame) -> pd.Series:
+    return models["size_bucket"].notna() & models["created_known"].fillna(False).astype(bool)
+
+
+def single_snapshot_adoption(models: pd.DataFrame, taken_at: pd.Timestamp) -> pd.DataFrame:
+    """models: model_id, size_bucket, created_at, created_known, downloads_all_time (the snapshot's). One row per eligible model."""
+    rows = models[eligible(models) & models["downloads_all_time"].notna()].copy()
+    created = pd.to_datetime(rows["created_at"], utc=True)
+    rows["age_days"] = ((pd.Timestamp(taken_at) - created).dt.total_seconds() / 86400).clip(lower=MIN_AGE_DAYS)
+    rows["downloads_all_time"] = rows["downloads_all_time"].astype(float)
+    rows["per_day"] = rows["downloads_all_time"] / rows["age_days"]
+    return normalise(rows, ["size_bucket"], "per_day")
+
+
+def history_adoption(models: pd.DataFrame, observations: pd.DataFrame) -> pd.DataFrame:
+    """observations: model_id, snapshot_id, taken_at, downloads_all_time. One row per (eligible model, age with a snapshot within ±3 days)."""
+    known = models[eligible(models)][["model_id", "size_bucket", "created_at"]]
+    seen = observations[observations["downloads_all_time"].notna()].merge(known, on="model_id")
+    seen = seen.assign(age_at=(pd.to_datetime(seen["taken_at"], utc=True) - pd.to_datetime(seen["created_at"], utc=True)).dt.total_seconds() / 86400)
+    picked = []
+    for age in AGES:
+        near = seen.assign(age=age, off_by=(seen["age_at"] - age).abs())
+        near = near[near["off_by"] <= TOLERANCE_DAYS].sort_values(["model_id", "off_by", "taken_at"])
+        picked.append(near.drop_duplicates("model_id"))
+    columns = ["model_id", "size_bucket", "created_at", "age", "snapshot_id", "taken_at", "age_at", "downloads_all_time"]
+    at_ages = pd.concat(picked, ignore_index=True)[columns] if picked else pd.DataFrame(columns=columns)
+    at_ages["downloads_all_time"] = at_ages["downloads_all_time"].astype(float)
+    return normalise(at_ages, ["age", "size_bucket"], "downloads_all_time")
