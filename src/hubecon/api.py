@@ -8,6 +8,7 @@ params, data, n) in `DataFrame.attrs["envelope"]`.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,15 +22,26 @@ import platformdirs
 from hubecon.enrich import cache as enrichment_cache
 from hubecon.enrich.facts import Enriched, enrich
 from hubecon.enrich.suggest import compare_with_study, namespace_hints, write_override_template
-from hubecon.enrich.registry import INDIVIDUALS, OTHER, UNATTRIBUTED, VARIANTS, Registry, country_label, load_registry
+from hubecon.enrich.registry import INDIVIDUALS, OTHER, TYPES, UNATTRIBUTED, VARIANTS, Registry, country_label, load_registry
 from hubecon.errors import HubeconError, InputError
 from hubecon.metrics.compare import Comparison, concentration_units, left_out_row, namespace_moves, property_rows, top_cut
 from hubecon.metrics.compare import concentration_rows as compare_concentration_rows
 from hubecon.metrics.compare import share_rows as compare_share_rows
 from hubecon.metrics.panel import PANEL_LEVELS, panel_rows
 from hubecon.metrics.quality import quality_report
-from hubecon.metrics.windows import PERIODS, History, period_downloads, step_downloads
-from hubecon.metrics.concentration import BOOTSTRAP_RESAMPLES, LEVELS, bootstrap_intervals, concentration_rows, entity_key
+from hubecon.metrics.windows import PERIODS, History, day_bounds, period_downloads, step_downloads
+from hubecon.metrics import adoption as ad
+from hubecon.metrics import cadence as cd
+from hubecon.metrics import distillation as ds
+from hubecon.metrics import intermediaries as im
+from hubecon.metrics import trends as tr
+from hubecon.metrics.cadence import UNATTRIBUTED_PREFIX
+from hubecon.metrics.families import family_rows
+from hubecon.metrics.significance import BOOTSTRAP_RESAMPLES, DEFAULT_SEED
+from hubecon.metrics.trends import OPENNESS_METRICS, TREND_METRICS
+from hubecon.enrich.lineage import RELATION_PRIORITY
+from hubecon.enrich.properties import MODALITY_BY_TASK
+from hubecon.metrics.concentration import LEVELS, bootstrap_intervals, concentration_rows, entity_key
 from hubecon.metrics.shares import ATTRIBUTIONS, COHORTS, EXCLUSIONS, GROUPINGS, LABELS, Window, credited_downloads, group_key, share_rows, study_labelled_downloads
 from hubecon.present.output import plain, result
 from hubecon.sources import embedded
@@ -44,7 +56,6 @@ from hubecon.store.store import CATALOGUE, DataDescription, Store, add_snapshots
 
 ROLLING_WINDOW = pd.Timedelta(days=30)
 SAMPLE_NOTE = "a curated sample, not the whole Hub: not comparable to whole-Hub figures such as the study's"
-DEFAULT_SEED = 20251204
 SINGLE_WINDOW = "(single window)"
 COMPARE_TOP = 5000
 COMPARE_DEVELOPERS = 20
@@ -243,7 +254,6 @@ class Hubecon:
         if period is not None:
             check_choice("period", period, PERIODS)
         if since is not None or until is not None:
-            from hubecon.metrics.windows import day_bounds
 
             # A time range reads only the files of the snapshots it needs (DESIGN.md §2).
             observations = self.store.observations_for(snapshots_in_window(History.of(self._catalogue, scope).snapshots, *day_bounds(since, until)))
@@ -353,9 +363,6 @@ class Hubecon:
     def _restricted(self, rows: ibis.Table, country=(), developer_type=(), modality=(), derivative_kind=()) -> tuple[ibis.Table, dict]:
         """Credited rows cut to models of the given modalities and derivative kinds, credited to developers of the given
         countries and types (the dashboard's filters; empty = no cut; unattributed rows have no country or type)."""
-        from hubecon.enrich.lineage import RELATION_PRIORITY
-        from hubecon.enrich.properties import MODALITY_BY_TASK
-        from hubecon.enrich.registry import TYPES
 
         cut = {"country": sorted(set(country)), "developer_type": sorted(set(developer_type)), "modality": sorted(set(modality)), "derivative_kind": sorted(set(derivative_kind))}
         for name, values, choices in (("developer-type", cut["developer_type"], TYPES), ("modality", cut["modality"], (*sorted(set(MODALITY_BY_TASK.values())), "unknown")),
@@ -699,7 +706,6 @@ class Hubecon:
         the result warns unless the data hold a full crawl or an author-scoped
         crawl (`ingest hub --author`) of every namespace of the developer.
         """
-        from hubecon.metrics import cadence as cd
 
         check_choice("by", by, cd.BY)
         check_choice("registry-variant", registry_variant, VARIANTS)
@@ -755,9 +761,7 @@ class Hubecon:
 
     def _complete_histories(self, attribution: pd.DataFrame, developers: set[str]) -> set[str]:
         """Developers whose every namespace a full crawl or an author-scoped crawl (no filter, no limit) holds."""
-        import json
 
-        from hubecon.metrics.cadence import UNATTRIBUTED_PREFIX
 
         if (self._catalogue["scope"] == "full").any():
             return set(developers)
@@ -777,7 +781,6 @@ class Hubecon:
     def intermediaries(self, period: str | None = None, since: str | None = None, until: str | None = None, scope: str | None = None,
                        snapshot: str | None = None, top: int | None = None, registry_variant: str = "primary") -> pd.DataFrame:
         """Re-packagers and, beside them, fine-tuners: their download share over time, kinds, and the origins they carry (DESIGN.md §3, Intermediaries)."""
-        from hubecon.metrics import intermediaries as im
 
         check_choice("registry-variant", registry_variant, VARIANTS)
         if top is not None and top < 1:
@@ -821,7 +824,6 @@ class Hubecon:
     def families(self, top: int | None = 20, snapshot: str | None = None, period: str | None = None, since: str | None = None, until: str | None = None,
                  scope: str | None = None, exclude: tuple[str, ...] | list[str] = (), registry_variant: str = "primary") -> pd.DataFrame:
         """Downloads rolled up to root models with the origin credit's fractions, derivatives by kind and their share (DESIGN.md §3, Attribution)."""
-        from hubecon.metrics.families import family_rows
 
         check_choice("registry-variant", registry_variant, VARIANTS)
         for item in exclude:
@@ -863,7 +865,6 @@ class Hubecon:
         snapshot: all-time downloads per day of age. A snapshot without
         all-time counts (a bare listing) cannot give either.
         """
-        from hubecon.metrics import adoption as ad
 
         if (model_id is None) == (top is None):
             raise HubeconError("adoption: give either a MODEL_ID or --top N")
@@ -934,7 +935,6 @@ class Hubecon:
 
     def distillation(self, snapshot: str | None = None, registry_variant: str = "primary") -> pd.DataFrame:
         """Distilled models with their teacher and base, and who distils from whom by origin country (DESIGN.md §3, Distillation)."""
-        from hubecon.metrics import distillation as ds
 
         check_choice("registry-variant", registry_variant, VARIANTS)
         attribution = self.registry.attribution(registry_variant)
@@ -1156,21 +1156,16 @@ class Hubecon:
     def trends(self, period: str | None = None, since: str | None = None, until: str | None = None, created_since: str | None = None, created_until: str | None = None,
                attribution: str = "uploader", exclude: tuple[str, ...] | list[str] = (), snapshot: str | None = None, seed: int | None = None) -> pd.DataFrame:
         """Sizes, modality, quantization, MoE, licences and architectures per period, with first→last tests (DESIGN.md §3, Model properties and Trends)."""
-        from hubecon.metrics.trends import TREND_METRICS
 
         return self._property_periods("trends", TREND_METRICS, True, period, since, until, created_since, created_until, attribution, exclude, snapshot, seed)
 
     def openness(self, period: str | None = None, since: str | None = None, until: str | None = None, created_since: str | None = None, created_until: str | None = None,
                  attribution: str = "uploader", exclude: tuple[str, ...] | list[str] = (), snapshot: str | None = None, seed: int | None = None) -> pd.DataFrame:
         """Open source vs open weights, training-data transparency and licence restrictions per period (DESIGN.md §3, Openness and Trends)."""
-        from hubecon.metrics.trends import OPENNESS_METRICS
 
         return self._property_periods("openness", OPENNESS_METRICS, False, period, since, until, created_since, created_until, attribution, exclude, snapshot, seed)
 
     def _property_periods(self, command, metrics, sizes, period, since, until, created_since, created_until, attribution, exclude, snapshot, seed) -> pd.DataFrame:
-        from hubecon.metrics import trends as tr
-        from hubecon.metrics.significance import BOOTSTRAP_RESAMPLES, DEFAULT_SEED
-        from hubecon.metrics.windows import day_bounds
 
         check_choice("attribution", attribution, ATTRIBUTIONS)
         for item in exclude:

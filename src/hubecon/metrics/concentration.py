@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from hubecon.enrich.registry import INDIVIDUALS
+from hubecon.metrics.significance import BOOTSTRAP_RESAMPLES
 
 LEVELS = ("model", "developer", "country")
 TOP_K = (1, 5, 10, 100)
-BOOTSTRAP_RESAMPLES = 1000
 
 
 def entity_key(rows: ibis.Table, level: str) -> ibis.Column:
