@@ -110,9 +110,9 @@ def parquet_file(store: Path, name: str) -> Path:
         (["share", "--exclude", "everything"], "everything"),
         (["share", "--top", "0"], "--top"),
         (["share", "--format", "xml"], "xml"),
-        (["--engine", "spark", "share"], "spark"),
+        (["--engine", "bigquery", "share"], "bigquery"),
     ],
-    ids=["by-planet", "attribution-nowhere", "cohort-old", "exclude-everything", "top-0", "format-xml", "engine-spark"],
+    ids=["by-planet", "attribution-nowhere", "cohort-old", "exclude-everything", "top-0", "format-xml", "engine-bigquery"],
 )
 def test_invalid_option_value_exits_2_with_one_line_error_naming_it(args, named, home):
     assert_one_line_error(run_cli(args, home), named)

@@ -48,7 +48,7 @@ import pyarrow.parquet as pq
 from hubecon.errors import HubeconError
 from hubecon.store import derived
 from hubecon.store.derived import DERIVED_KEYS, DERIVED_TABLES, MODEL_FIELDS  # noqa: F401 (MODEL_FIELDS: part of this module's interface)
-from hubecon.store.engine import cache, connect, engine_name, register_arrow, register_parquet, unique_name
+from hubecon.store.engine import connect, engine_name, register_arrow, register_parquet, materialise, unique_name
 from hubecon.store.schema import OPTIONAL_TABLES, PER_SNAPSHOT_TABLES, SNAPSHOTS, SnapshotBatch
 
 CATALOGUE = "catalogue.duckdb"
@@ -166,7 +166,7 @@ class Store:
         for name, expression in views.items():
             self.con.create_view(self.prefix + name, expression(), overwrite=True)
         # One row per model (or fewer): cheap to hold, and joined by almost every query.
-        cache(self.con, [self.prefix + name for name in ("aliases", "models", "lineage", "annotations")])
+        materialise(self.con, [self.prefix + name for name in ("aliases", "models", "lineage", "annotations")])
 
 
 def snapshots_in_window(snapshots: pd.DataFrame, start: pd.Timestamp | None, end: pd.Timestamp | None) -> list[str]:

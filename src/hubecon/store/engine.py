@@ -1,0 +1,175 @@
+"""Query engines: one Ibis connection per store, on DuckDB (embedded, the default) or Spark.
+
+The store's tables and every metric are Ibis expressions (DESIGN.md §2), so
+the engine only decides where they run. This module is the one place that
+knows how each engine creates a connection, registers Parquet files and
+in-memory tables, and hands results back:
+
+- DuckDB: an in-process database; Parquet files are read in place.
+- Spark: a SparkSession whose master URL is `$HUBECON_SPARK_MASTER`
+  (default `local[2]`, Spark inside this process), session time zone UTC.
+  The same Parquet files are read by Spark's own reader; a cluster needs them
+  on storage every executor can reach (a shared file system, HDFS, S3).
+
+Results come back the same from both: timestamps as UTC-aware pandas values
+and list columns as Python lists.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import uuid
+from pathlib import Path
+
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from hubecon.errors import HubeconError
+
+ENGINES = ("duckdb", "spark")
+SPARK_MASTER_ENV = "HUBECON_SPARK_MASTER"
+DEFAULT_SPARK_MASTER = "local[2]"
+# Settings of the session hubecon starts; a session someone else started keeps its own, but not its time zone.
+SPARK_CONFIG = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.parquet.enableVectorizedReader": "true",
+    "spark.driver.memory": "2g",
+}
+
+
+def check_engine(engine: str) -> str:
+    if engine not in ENGINES:
+        raise HubeconError(f"--engine: '{engine}' is not one of {', '.join(ENGINES)}")
+    return engine
+
+
+def connect(engine: str = "duckdb") -> ibis.BaseBackend:
+    """A fresh Ibis connection on `engine` (Spark: to the process's one SparkSession)."""
+    check_engine(engine)
+    if engine == "duckdb":
+        con = ibis.duckdb.connect()
+        con.raw_sql("SET TimeZone = 'UTC'")
+        return con
+    return _spark_backend_class()().connect(spark_session())
+
+
+def spark_session():
+    """The process's SparkSession, started on first use: master from $HUBECON_SPARK_MASTER, time zone UTC."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise HubeconError("--engine spark needs PySpark: pip install 'hubecon[spark]' (and Java 17)") from None
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        active.conf.set("spark.sql.session.timeZone", "UTC")
+        return active
+    builder = SparkSession.builder.master(os.environ.get(SPARK_MASTER_ENV) or DEFAULT_SPARK_MASTER).appName("hubecon")
+    for key, value in SPARK_CONFIG.items():
+        builder = builder.config(key, value)
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # Java missing, master unreachable: say which
+        raise HubeconError(f"--engine spark: could not start a Spark session ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def engine_name(con: ibis.BaseBackend) -> str:
+    return "spark" if con.name == "pyspark" else "duckdb"
+
+
+def register_parquet(con: ibis.BaseBackend, name: str, files: list[Path], schema: pa.Schema | None = None) -> ibis.Table:
+    """A table `name` over Parquet files read in place (only when a query needs them), columns matched by name.
+
+    `schema` (default: the first file's) is the columns read; Spark is given
+    it rather than inferring one from every file.
+    """
+    paths = [str(file) for file in files]
+    if engine_name(con) == "duckdb":
+        return con.read_parquet(paths, table_name=name, union_by_name=True)
+    from ibis.backends.pyspark.datatypes import PySparkSchema
+
+    schema = schema if schema is not None else pq.read_schema(paths[0])
+    frame = con._session.read.schema(PySparkSchema.from_ibis(ibis.Schema.from_pyarrow(schema))).parquet(*paths)
+    frame.createOrReplaceTempView(name)
+    return con.table(name)
+
+
+def materialise(con: ibis.BaseBackend, names: list[str]) -> None:
+    """Compute small, often-joined views once and keep them in memory, where the engine would recompute them per query (Spark).
+
+    Spark cannot match a cached view whose SQL has common table expressions,
+    so each view is replaced by a checkpoint of its rows instead.
+    """
+    if engine_name(con) == "spark":
+        for name in names:
+            con._session.table(name).localCheckpoint(eager=True).createOrReplaceTempView(name)
+
+
+def register_arrow(con: ibis.BaseBackend, name: str, table: pa.Table) -> ibis.Table:
+    """A table `name` holding an Arrow table's rows (small tables: catalogues, embedded snapshots)."""
+    if engine_name(con) == "duckdb":
+        return con.create_table(name, obj=table, overwrite=True)
+    return con.create_view(name, ibis.memtable(table), overwrite=True)
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+def as_utc(value):
+    """Engine results in one form: naive timestamps (Spark's, in its UTC session) as UTC, arrays as lists."""
+    if isinstance(value, pd.DataFrame):
+        for column in value.columns:
+            value[column] = as_utc(value[column])
+        return value
+    if isinstance(value, pd.Series):
+        if pd.api.types.is_datetime64_dtype(value.dtype) and getattr(value.dtype, "tz", None) is None:
+            return value.dt.tz_localize("UTC")
+        if value.dtype == object and value.map(lambda item: isinstance(item, np.ndarray)).any():
+            return value.map(lambda item: item.tolist() if isinstance(item, np.ndarray) else item)
+        return value
+    if isinstance(value, pd.Timestamp) and value.tzinfo is None:
+        return value.tz_localize("UTC")
+    return value
+
+
+@functools.cache
+def _spark_backend_class():
+    from ibis.backends.pyspark import Backend
+
+    ibis.pyspark  # noqa: B018 (loading the backend through ibis registers its options, e.g. options.pyspark)
+    class SparkBackend(Backend):
+        """Ibis's PySpark backend, returning results in the same form as DuckDB's (see `as_utc`)."""
+
+        def execute(self, expr, /, **kwargs):
+            return as_utc(super().execute(expr, **kwargs))
+
+        def _register_in_memory_table(self, op) -> None:
+            # As ibis does, but with missing text as None: pandas 3 keeps it as NaN in Arrow-backed
+            # string columns, which PySpark 3.5 can neither ship through Arrow nor read as null.
+            from ibis.backends.pyspark.datatypes import PySparkSchema
+
+            data = op.data.to_frame()
+            for column in data.columns:
+                if isinstance(data[column].dtype, pd.StringDtype) or data[column].dtype == object:
+                    data[column] = data[column].astype(object).where(data[column].notna(), None)
+            frame = self._session.createDataFrame(data, schema=PySparkSchema.from_ibis(op.schema), verifySchema=False)
+            frame.createOrReplaceTempView(op.name)
+
+    return SparkBackend
+
+
+def __getattr__(name: str):
+    # PySpark is optional: the backend class is only built when Spark is asked for.
+    if name == "SparkBackend":
+        return _spark_backend_class()
+    raise AttributeError(name)
