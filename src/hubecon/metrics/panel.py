@@ -32,5 +32,6 @@ def panel_rows(con: ibis.BaseBackend, rows: ibis.Table, *, level: str, facts: pd
     if level == "model":
         properties = facts[["model_id", "created_at", "created_known", "params_total", "modality", "derivative_kind"]].rename(columns={"model_id": "entity"})
         table = table.merge(properties, on="entity", how="left")
-    table = table.rename(columns={"entity": level if level != "model" else "model_id"})
-    return table.sort_values(["period", "downloads"], ascending=[True, False], na_position="first", ignore_index=True)
+    # The entity breaks ties, so equal downloads come out in one order on every engine and run.
+    table = table.sort_values(["period", "downloads", "entity"], ascending=[True, False, True], na_position="first", ignore_index=True)
+    return table.rename(columns={"entity": level if level != "model" else "model_id"})
