@@ -52,6 +52,13 @@ PeriodOption = Annotated[Optional[str], typer.Option(help="week, month, quarter 
 SinceOption = Annotated[Optional[str], typer.Option(help="First day of the window (YYYY-MM-DD, inclusive, UTC).")]
 UntilOption = Annotated[Optional[str], typer.Option(help="Last day of the window (YYYY-MM-DD, inclusive, UTC).")]
 ScopeOption = Annotated[Optional[str], typer.Option(help="Which snapshots form the history: full, filtered, sample or series (default: the largest comparable group).")]
+WindowSinceOption = Annotated[Optional[str], typer.Option("--since", help="History only: first day of the observation windows (YYYY-MM-DD, inclusive).")]
+WindowUntilOption = Annotated[Optional[str], typer.Option("--until", help="History only: last day of the observation windows (YYYY-MM-DD, inclusive).")]
+CreatedSinceOption = Annotated[Optional[str], typer.Option("--created-since", help="Only models created on or after this day (YYYY-MM-DD).")]
+CreatedUntilOption = Annotated[Optional[str], typer.Option("--created-until", help="Only models created on or before this day (YYYY-MM-DD).")]
+PropertyAttributionOption = Annotated[str, typer.Option("--attribution", help="Whose downloads the exclusions and the bootstrap's developer units follow: uploader or origin.")]
+ExcludeOption = Annotated[list[str], typer.Option("--exclude", help=f"Leave out of the universe (repeatable): {', '.join(EXCLUSIONS)}.")]
+PropertySeedOption = Annotated[Optional[int], typer.Option("--seed", help="Seed of the bootstrap resamples (recorded in the output).")]
 SnapshotOption = Annotated[
     Optional[str], typer.Option("--snapshot", help="Snapshot to analyse: an id, a date (YYYY-MM-DD: the latest taken by then) or 'latest'.")
 ]
@@ -95,7 +102,7 @@ def share(
     attribution: Annotated[str, typer.Option(help="uploader (a repo's namespace) or origin (the developers of its root models).")] = "uploader",
     cohort: Annotated[str, typer.Option(help="all downloads, or new: only downloads in a model's first 365 days.")] = "all",
     top: Annotated[Optional[int], typer.Option(help="Keep the top N rows; the rest form the _other row.")] = None,
-    exclude: Annotated[list[str], typer.Option(help=f"Leave out of the universe (repeatable): {', '.join(EXCLUSIONS)}.")] = [],  # noqa: B006
+    exclude: ExcludeOption = [],  # noqa: B006
     registry_variant: Annotated[str, typer.Option(help="primary, or alternative: contested registry rows take their alternative.")] = "primary",
     period: PeriodOption = None,
     since: SinceOption = None,
@@ -238,13 +245,13 @@ def render_property_periods(frame: pd.DataFrame, fmt: str, title: str) -> None:
 @app.command()
 def trends(
     period: PropertyPeriodOption = None,
-    since: Annotated[Optional[str], typer.Option(help="History only: first day of the observation windows (YYYY-MM-DD, inclusive).")] = None,
-    until: Annotated[Optional[str], typer.Option(help="History only: last day of the observation windows (YYYY-MM-DD, inclusive).")] = None,
-    created_since: Annotated[Optional[str], typer.Option(help="Only models created on or after this day (YYYY-MM-DD).")] = None,
-    created_until: Annotated[Optional[str], typer.Option(help="Only models created on or before this day (YYYY-MM-DD).")] = None,
-    attribution: Annotated[str, typer.Option(help="Whose downloads the exclusions and the bootstrap's developer units follow: uploader or origin.")] = "uploader",
-    exclude: Annotated[list[str], typer.Option(help=f"Leave out of the universe (repeatable): {', '.join(EXCLUSIONS)}.")] = [],  # noqa: B006
-    seed: Annotated[Optional[int], typer.Option(help="Seed of the bootstrap resamples (recorded in the output).")] = None,
+    since: WindowSinceOption = None,
+    until: WindowUntilOption = None,
+    created_since: CreatedSinceOption = None,
+    created_until: CreatedUntilOption = None,
+    attribution: PropertyAttributionOption = "uploader",
+    exclude: ExcludeOption = [],  # noqa: B006
+    seed: PropertySeedOption = None,
     snapshot: SnapshotOption = None,
     fmt: FormatOption = "table",
 ) -> None:
@@ -260,13 +267,13 @@ def trends(
 @app.command()
 def openness(
     period: PropertyPeriodOption = None,
-    since: Annotated[Optional[str], typer.Option(help="History only: first day of the observation windows (YYYY-MM-DD, inclusive).")] = None,
-    until: Annotated[Optional[str], typer.Option(help="History only: last day of the observation windows (YYYY-MM-DD, inclusive).")] = None,
-    created_since: Annotated[Optional[str], typer.Option(help="Only models created on or after this day (YYYY-MM-DD).")] = None,
-    created_until: Annotated[Optional[str], typer.Option(help="Only models created on or before this day (YYYY-MM-DD).")] = None,
-    attribution: Annotated[str, typer.Option(help="Whose downloads the exclusions and the bootstrap's developer units follow: uploader or origin.")] = "uploader",
-    exclude: Annotated[list[str], typer.Option(help=f"Leave out of the universe (repeatable): {', '.join(EXCLUSIONS)}.")] = [],  # noqa: B006
-    seed: Annotated[Optional[int], typer.Option(help="Seed of the bootstrap resamples (recorded in the output).")] = None,
+    since: WindowSinceOption = None,
+    until: WindowUntilOption = None,
+    created_since: CreatedSinceOption = None,
+    created_until: CreatedUntilOption = None,
+    attribution: PropertyAttributionOption = "uploader",
+    exclude: ExcludeOption = [],  # noqa: B006
+    seed: PropertySeedOption = None,
     snapshot: SnapshotOption = None,
     fmt: FormatOption = "table",
 ) -> None:
@@ -284,7 +291,7 @@ def concentration(
     level: Annotated[str, typer.Option(help="model, developer or country.")] = "developer",
     attribution: Annotated[str, typer.Option(help="uploader or origin.")] = "uploader",
     cohort: Annotated[str, typer.Option(help="all, or new (first-year downloads only).")] = "all",
-    exclude: Annotated[list[str], typer.Option(help=f"Leave out (repeatable): {', '.join(EXCLUSIONS)}.")] = [],  # noqa: B006
+    exclude: ExcludeOption = [],  # noqa: B006
     registry_variant: Annotated[str, typer.Option(help="primary or alternative registry rows for contested builders.")] = "primary",
     period: PeriodOption = None,
     since: SinceOption = None,
@@ -325,7 +332,7 @@ def export_panel(
     period: PeriodOption = None,
     out: Annotated[Optional[Path], typer.Option(help="Write the panel to FILE.parquet or FILE.csv.")] = None,
     attribution: Annotated[str, typer.Option(help="uploader or origin.")] = "uploader",
-    exclude: Annotated[list[str], typer.Option(help=f"Leave out (repeatable): {', '.join(EXCLUSIONS)}.")] = [],  # noqa: B006
+    exclude: ExcludeOption = [],  # noqa: B006
     since: SinceOption = None,
     until: UntilOption = None,
     scope: ScopeOption = None,
@@ -410,7 +417,7 @@ def intermediaries(
 @app.command()
 def families(
     top: Annotated[Optional[int], typer.Option(help="Keep the top N families per period.")] = 20,
-    exclude: Annotated[list[str], typer.Option(help=f"Leave out (repeatable): {', '.join(EXCLUSIONS)}.")] = [],  # noqa: B006
+    exclude: ExcludeOption = [],  # noqa: B006
     registry_variant: Annotated[str, typer.Option(help="primary or alternative registry rows for contested builders.")] = "primary",
     period: PeriodOption = None,
     since: SinceOption = None,
@@ -470,7 +477,7 @@ def compare(
     then: Annotated[str, typer.Option(help="The earlier snapshot (id or date).")] = "hub-listing-2024-09",
     now: Annotated[str, typer.Option(help="The later snapshot (id or date).")] = "hub-listing-2026-04",
     top: Annotated[int, typer.Option(help="Cut each listing to its top N models by 30-day downloads (ties by model id).")] = 5000,
-    exclude: Annotated[list[str], typer.Option(help=f"Leave out (repeatable): {', '.join(EXCLUSIONS)}.")] = [],  # noqa: B006
+    exclude: ExcludeOption = [],  # noqa: B006
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap tests (recorded in params).")] = DEFAULT_SEED,
     fmt: FormatOption = "table",
 ) -> None:

@@ -52,6 +52,18 @@ def cohort_fraction(created_at: ibis.Column, created_known: ibis.Column, window_
     ).cast("float64")
 
 
+def model_universe(downloads: ibis.Table, facts: ibis.Table, *, cohort: str, exclude: tuple[str, ...]) -> ibis.Table:
+    """Each model's downloads joined to its facts, weighted for the cohort, less the excluded kinds of repo."""
+    rows = downloads.join(facts, "model_id")
+    if cohort == "new":
+        rows = rows.mutate(downloads=rows.downloads * cohort_fraction(rows.created_at, rows.created_known, rows.window_start, rows.window_end))
+    if "test-repos" in exclude:
+        rows = rows.filter(~rows.test_repo)
+    if "gguf" in exclude:
+        rows = rows.filter(~rows.gguf)
+    return rows
+
+
 def credited_downloads(
     downloads: ibis.Table,
     facts: ibis.Table,
@@ -69,13 +81,7 @@ def credited_downloads(
     period, model_id, entity_model (the model credited), namespace,
     developer, country, developer_type (null where unattributed), downloads.
     """
-    rows = downloads.join(facts, "model_id")
-    if cohort == "new":
-        rows = rows.mutate(downloads=rows.downloads * cohort_fraction(rows.created_at, rows.created_known, rows.window_start, rows.window_end))
-    if "test-repos" in exclude:
-        rows = rows.filter(~rows.test_repo)
-    if "gguf" in exclude:
-        rows = rows.filter(~rows.gguf)
+    rows = model_universe(downloads, facts, cohort=cohort, exclude=exclude)
     if attribution == "origin":
         rows = rows.join(credit, "model_id").mutate(
             downloads=ibis._.downloads * ibis._.fraction, entity_model=ibis._.root_id, credited_namespace=ibis._.root_namespace
@@ -105,13 +111,7 @@ def study_labelled_downloads(
     group; the type key is its org_type. A model it did not label is
     unattributed.
     """
-    rows = downloads.join(facts, "model_id")
-    if cohort == "new":
-        rows = rows.mutate(downloads=rows.downloads * cohort_fraction(rows.created_at, rows.created_known, rows.window_start, rows.window_end))
-    if "test-repos" in exclude:
-        rows = rows.filter(~rows.test_repo)
-    if "gguf" in exclude:
-        rows = rows.filter(~rows.gguf)
+    rows = model_universe(downloads, facts, cohort=cohort, exclude=exclude)
     study = annotations.filter(annotations.source == "study")
     group = study.filter(study.field == STUDY_GROUP_FIELDS[attribution]).select(group_model="model_id", country="value")
     kind = study.filter(study.field == "org_type").select(kind_model="model_id", developer_type="value")
