@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 from conftest import run_cli
 from hubecon.api import Hubecon
 from hubecon.enrich.registry import load_registry
+from hubecon.metrics.significance import DEFAULT_SEED
 from hubecon.errors import HubeconError
 from hubecon.sources.models_table import models_batch
 from hubecon.store.store import DataDescription, Store
@@ -476,7 +477,7 @@ def embedded_ci() -> dict:
 
 def test_cli_share_ci_on_the_embedded_data(embedded_ci):
     params = embedded_ci["params"]
-    assert params["ci"] is True and params["seed"] == 20251204 and params["resamples"] == 1000
+    assert params["ci"] is True and params["seed"] == DEFAULT_SEED and params["resamples"] == 1000
     assert embedded_ci["data"]["scope"] == "sample" and embedded_ci["data"]["as_of"] == "2026-04-27T22:08:30Z"
     check_share_rows(embedded_ci)
     for row in embedded_ci["rows"]:
