@@ -57,6 +57,10 @@ from hubecon.store.store import CATALOGUE, DataDescription, Store, add_snapshots
 ROLLING_WINDOW = pd.Timedelta(days=30)
 SAMPLE_NOTE = "a curated sample, not the whole Hub: not comparable to whole-Hub figures such as the study's"
 SINGLE_WINDOW = "(single window)"
+DISTILLATION_COLUMNS = [
+    "model_id", "uploader", "uploader_country", "evidence", "derivative_of_distilled", "teacher", "teacher_id", "teacher_source",
+    "teacher_developer", "teacher_country", "base", "base_source", "base_developer", "base_country", "downloads",
+]
 COMPARE_TOP = 5000
 COMPARE_DEVELOPERS = 20
 # DESIGN.md §3, Sensitivity: each axis's first value is the default method.
@@ -941,6 +945,10 @@ class Hubecon:
         graph = self.enriched.graph
         models = self.store.con.execute(self.store.table("models").select("model_id", "tags", "card_data"))
         placed = ds.place(ds.distilled_models(self.enriched.facts, models, graph.parents), graph, attribution)
+        # Data with no distilled model still gives every column (an empty table, not a missing one).
+        placed_columns = [column for column in DISTILLATION_COLUMNS if column not in ("downloads", "uploader", "uploader_country")]
+        placed = placed.reindex(columns=list(dict.fromkeys([*placed.columns, *placed_columns, "namespace"])))
+        placed["derivative_of_distilled"] = placed["derivative_of_distilled"].fillna(False).astype(bool)
         chosen = self.snapshot(snapshot)
         counts = self.store.con.execute(self._downloads(chosen).select("model_id", "downloads"))
         placed = placed.merge(counts, on="model_id", how="left")
@@ -954,10 +962,8 @@ class Hubecon:
         pairs = own.groupby(["uploader", "teacher_developer", "base_developer"], as_index=False).agg(models=("model_id", "size"), downloads=("downloads", "sum"))
         pairs = pairs.sort_values(["models", "downloads"], ascending=False, ignore_index=True)
         rows = placed.sort_values(["downloads", "model_id"], ascending=[False, True], na_position="last")
-        columns = ["model_id", "uploader", "uploader_country", "evidence", "derivative_of_distilled", "teacher", "teacher_id", "teacher_source", "teacher_developer",
-                   "teacher_country", "base", "base_source", "base_developer", "base_country", "downloads"]
         return result(
-            rows[columns],
+            rows[DISTILLATION_COLUMNS],
             command="distillation",
             params={"snapshot": chosen["snapshot_id"], "registry_variant": registry_variant, "registry_sha256": self.registry.sha256},
             data=self.data_info(chosen) | {"note": "; ".join(part for part in ("distilled models among every model in the data; downloads are the snapshot's 30-day counts (null where the snapshot lacks the model)", self.data_info(chosen)["note"]) if part)},

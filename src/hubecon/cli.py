@@ -141,24 +141,27 @@ def share(
 
 @app.command()
 def report(
-    out: Annotated[Path, typer.Option(help="Folder for tables/*.csv|json and manifest.json.")] = Path("hubecon-report"),
+    out: Annotated[Path, typer.Option(help="Folder for report.html, figures/, tables/*.csv|json and manifest.json.")] = Path("hubecon-report"),
     snapshot: SnapshotOption = None,
 ) -> None:
-    """The headline tables: shares by country, type, top developers and models, both attributions, all and new models."""
+    """The whole report: report.html with every section and chart, figures, tables and a manifest; the headline tables printed."""
     out_console = console()
     err = Console(stderr=True)
-    with err.status("Computing the headline tables…"):
+    with err.status("Computing the report…"):
         tables = session().report(out, snapshot=snapshot or settings.snapshot)
     first = next(iter(tables.values()))
     out_console.print(escape(data_line(first.attrs["envelope"]["data"])), soft_wrap=True)
     for name, table in tables.items():
         params = table.attrs["envelope"]["params"]
-        title = name if "by" not in params else f"Share by {params['by']} — {params['attribution']} attribution, {params['cohort']} cohort"
+        headline = table.attrs["envelope"]["command"] == "share" and params["by"] in ("country", "type", "developer", "model") and not params.get("period")
+        if not (headline or name == "registry_coverage"):
+            continue
+        title = "How much the registry attributes" if name == "registry_coverage" else f"Share by {params['by']} — {params['attribution']} attribution, {params['cohort']} cohort"
         out_console.print(escape(title), style="bold")
         render_plain = table.copy()
         render_plain.attrs = {}
         render(render_plain, "table", out_console)
-    err.print(f"Wrote {len(tables)} tables (CSV + JSON) and manifest.json to {escape(str(out))}")
+    err.print(f"Wrote {escape(str(out / 'report.html'))}, its figures, {len(tables)} tables (CSV + JSON) and manifest.json")
 
 
 @app.command()

@@ -130,6 +130,41 @@ class ReportBuilder:
         add_figure(section, Figure("data_transparency", charts.share_lines(data.assign(label=data["category"], share=data["value"])[["period", "label", "share"]], "Training-data transparency (full stack)"), f"Share of downloads per {kind} by the lowest data-transparency level of the model and its root."))
         return section
 
+    def cadence(self) -> Section:
+        section = Section("Release cadence", "cadence")
+        table = self.keep("cadence", self.session.cadence(by="country"))
+        if table.attrs["envelope"].get("warning"):
+            section.text.append(table.attrs["envelope"]["warning"])
+        shown = table[table["median_days_between"].notna()]
+        bars = shown.assign(label=shown["key"], share=shown["median_days_between"], downloads=shown["release_days"])
+        add_figure(section, Figure("cadence_country", charts.metric_points(bars, x="label", y="median_days_between", title="Median days between release days", y_title="days"), "Median, over each country's developers with at least 3 release days, of their median days between release days (individuals excluded)."))
+        section.tables.append(("cadence", "Cadence by country, with the fastest and slowest developers", table))
+        return section
+
+    def intermediaries(self) -> Section:
+        section = Section("Intermediaries: the re-packagers between labs and users", "intermediaries")
+        table = self.keep("intermediaries", self.session.intermediaries())
+        section.text.append(table.attrs["envelope"].get("note", ""))
+        section.tables.append(("intermediaries", "Re-packagers and fine-tuners with their share of downloads", table.sort_values("downloads", ascending=False)))
+        return section
+
+    def families(self) -> Section:
+        section = Section("Model families", "families")
+        table = self.keep("families", self.session.families(top=REPORT_TOP, snapshot=self.snapshot))
+        bars = table.assign(label=table["root_id"], key=table["root_id"], share=table["share_of_downloads"], downloads=table["family_downloads"])
+        add_figure(section, Figure("families", charts.share_bars(bars, "Largest families by downloads"), "Share of 30-day downloads rolled up to each root model with the origin fractions (a model counts in each family it credits)."))
+        section.tables.append(("families", "Families: downloads, derivatives by kind, the share derivatives take", table))
+        return section
+
+    def distillation(self) -> Section:
+        section = Section("Distillation", "distillation")
+        table = self.keep("distillation", self.session.distillation())
+        section.tables.append(("distillation", "Distilled models with teacher and base", table.sort_values("downloads", ascending=False)))
+        by_country = pd.DataFrame(table.attrs["envelope"].get("by_country", []))
+        if len(by_country):
+            section.tables.append(("distillation", "Who distils from whom: teacher and base origin countries (the by_country field of tables/distillation.json)", by_country))
+        return section
+
     def sensitivity(self) -> Section:
         section = Section("How much the headline depends on method", "sensitivity")
         table = self.keep("sensitivity", self.session.sensitivity(snapshot=self.snapshot))
@@ -167,6 +202,10 @@ def build_report(session: "Hubecon", out: Path, snapshot: str | None) -> dict[st
         builder.concentration(),
         builder.trends(),
         builder.openness(),
+        builder.cadence(),
+        builder.intermediaries(),
+        builder.families(),
+        builder.distillation(),
         builder.sensitivity(),
         builder.quality(),
     ]
