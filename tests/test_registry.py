@@ -2,7 +2,7 @@
 the seed against hand-copied source facts, and the seed/curated conflict list.
 
 Self-contained: the source facts checked here are written out by hand (from the OSAI index
-commit 5a388e87 and Epoch AI's notable_ai_models.csv); nothing under ../shared is read.
+commit 5a388e87 and Epoch AI's notable_ai_models.csv); nothing from the shared data folder is read.
 """
 
 from __future__ import annotations
@@ -328,4 +328,4 @@ def test_the_docs_render_the_scripts_mapping_tables(seed_script):
     for namespace, fields in seed_script.RESOLUTIONS.items():
         for field, (value, _) in fields.items():
             assert f"| `{namespace}` | {field} | {value} |" in docs, (namespace, field)
-    assert "python scripts/seed_registry.py ../shared/data" in docs
+    assert "python scripts/seed_registry.py" in docs

@@ -1,6 +1,6 @@
 """Importer for a download series: a folder of dated CSV files, each listing some models' counts.
 
-Like ../shared/data/download_series: `model_url` (a full Hub URL or an id),
+Like the public kb-labb and nctu6 huggingface_stats series: `model_url` (a full Hub URL or an id),
 `downloads` (30-day), optionally `downloadsAllTime`, and the date in a `date`
 column or the file name (2024-06-13_hf.csv). Each file is one snapshot of
 scope `series`.
