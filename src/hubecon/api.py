@@ -625,12 +625,13 @@ class Hubecon:
         }
         return result(table, command="concentration", params=params, data=measured.data, n={"periods": len(table)}, window=measured.window)
 
-    def sensitivity(self, snapshot: str | None = None, scope: str | None = None) -> pd.DataFrame:
+    def sensitivity(self, snapshot: str | None = None) -> pd.DataFrame:
         """The headline country shares over every combination of DESIGN.md §3's method axes, as a range per country.
 
-        Six axes on a single snapshot (64 cells); with a history of the
-        snapshot's scope, a seventh — measure: the 30-day count or the
-        difference of all-time counts over the same 30 days — makes 128.
+        Six axes on a single snapshot (64 cells); when an earlier comparable
+        snapshot lets a difference end at this one, a seventh — measure: the
+        30-day count or the difference of all-time counts over the same 30
+        days — makes 128.
         """
         chosen = self.snapshot(snapshot)
         axes = dict(SENSITIVITY_AXES)

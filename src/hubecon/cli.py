@@ -321,10 +321,10 @@ def concentration(
 
 
 @app.command()
-def sensitivity(snapshot: SnapshotOption = None, scope: ScopeOption = None, fmt: FormatOption = "table") -> None:
+def sensitivity(snapshot: SnapshotOption = None, fmt: FormatOption = "table") -> None:
     """The headline country shares under every combination of the method's axes: a range per country, default marked."""
     check_format(fmt)
-    frame = session().sensitivity(snapshot=snapshot or settings.snapshot, scope=scope)
+    frame = session().sensitivity(snapshot=snapshot or settings.snapshot)
     envelope = frame.attrs["envelope"]
     render(frame, fmt, console(), title=f"Country shares across {envelope['n']['cells']} method cells (default: {envelope['default_cell']})")
 
