@@ -10,6 +10,9 @@ import hubecon
 
 HUBECON = str(Path(sys.executable).parent / "hubecon")
 
+# One enrichment cache for the whole run, shared with every CLI subprocess, and none of the developer's.
+os.environ["HUBECON_CACHE"] = tempfile.mkdtemp(prefix="hubecon-cache-")
+
 
 @pytest.fixture(scope="session")
 def embedded():

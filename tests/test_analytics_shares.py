@@ -26,6 +26,7 @@ zz-ghost/anniv-GGUF        2025-01-10     5,   25,   45,   85     20,  20,  40  
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -296,6 +297,30 @@ def test_sensitivity_cell_new_cohort_on_the_window_difference_without_test_repos
         **{"registry rows": "primary", "measure": "window difference"},
     )
     assert cell == pytest.approx({"CN": 16260 / 23140, "USER": 3010 / 23140, "_unattributed": 3870 / 23140})
+
+
+def test_every_sensitivity_cell_is_the_share_table_of_its_method_choices(history):
+    """The grid sums each (measure, attribution, registry rows) once; each of its 128 cells must be what `share` gives for that cell."""
+    from hubecon.api import SENSITIVITY_AXES, describe_axis_value
+
+    table = history.sensitivity()
+    cells = pd.DataFrame(table.attrs["envelope"]["cells"])
+    snapshot = table.attrs["envelope"]["params"]["snapshot"]
+    window = {"30-day count": {"snapshot": snapshot}, "window difference": {"since": "2025-02-23", "until": "2025-03-25", "scope": "full"}}
+    axes = {**SENSITIVITY_AXES, "measure": tuple(window)}
+    for combination in itertools.product(*axes.values()):
+        cell = dict(zip(axes, combination))
+        label = "; ".join(f"{axis}={describe_axis_value(value)}" for axis, value in cell.items())
+        expected = history.share(
+            by="country",
+            attribution=cell["attribution"],
+            cohort=cell["cohort"],
+            exclude=cell["individuals and unattributed"] + cell["test/CI repos"] + cell["GGUF repos"],
+            registry_variant=cell["registry rows"],
+            **window[cell["measure"]],
+        )
+        got = cells[cells["cell"] == label]
+        assert dict(zip(got["key"], got["share"])) == pytest.approx(dict(zip(expected["key"], expected["share"])), abs=1e-12), label
 
 
 # -- properties ------------------------------------------------------------------------------------

@@ -150,13 +150,16 @@ def test_the_enrichment_cache_gives_the_computed_facts_and_survives_a_damaged_en
 
     monkeypatch.setenv("HUBECON_CACHE", str(tmp_path))
     computed = enrich(embedded.store)
-    first = cache.cached(lambda: computed)
-    assert first is computed and cache.cache_folder().is_dir()
-    loaded = cache.cached(lambda: pytest.fail("a valid entry must be read, not recomputed"))
+    ids = list(embedded.store.snapshots()["sha256"])
+    first = cache.cached(ids, lambda: computed)
+    assert first is computed and cache.cache_folder(ids).is_dir()
+    loaded = cache.cached(ids, lambda: pytest.fail("a valid entry must be read, not recomputed"))
     for column in computed.facts.columns:
         assert (loaded.facts[column].isna() == computed.facts[column].isna()).all(), column
         known = computed.facts[column].notna()
         assert (loaded.facts[column][known].astype(str) == computed.facts[column][known].astype(str)).all(), column
     assert loaded.graph.parents == computed.graph.parents
-    (cache.cache_folder() / "facts.parquet").write_bytes(b"not parquet")
-    assert cache.cached(lambda: computed) is computed
+    (cache.cache_folder(ids) / "facts.parquet").write_bytes(b"not parquet")
+    assert cache.cached(ids, lambda: computed) is computed
+    # Other data (one more snapshot) is another entry, never the cached one.
+    assert cache.cached(ids + ["another"], lambda: computed) is computed

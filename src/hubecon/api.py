@@ -7,11 +7,12 @@ params, data, n) in `DataFrame.attrs["envelope"]`.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -42,7 +43,21 @@ from hubecon.metrics.trends import OPENNESS_METRICS, TREND_METRICS
 from hubecon.enrich.lineage import RELATION_PRIORITY
 from hubecon.enrich.properties import MODALITY_BY_TASK
 from hubecon.metrics.concentration import LEVELS, bootstrap_intervals, concentration_rows, entity_key
-from hubecon.metrics.shares import ATTRIBUTIONS, COHORTS, EXCLUSIONS, GROUPINGS, LABELS, Window, credited_downloads, group_key, share_rows, study_labelled_downloads
+from hubecon.metrics.shares import (
+    ATTRIBUTIONS,
+    COHORTS,
+    EXCLUSIONS,
+    GROUPINGS,
+    LABELS,
+    Window,
+    cell_shares,
+    credited_downloads,
+    credited_universe,
+    group_key,
+    method_cell_sums,
+    share_rows,
+    study_labelled_downloads,
+)
 from hubecon.present.output import plain, result
 from hubecon.sources import embedded
 from hubecon.sources.embedded import DEFAULT_SNAPSHOT, THEN_SNAPSHOT
@@ -128,6 +143,7 @@ class Hubecon:
         self._store = store
         self.registry = registry
         self.store_path = store_path
+        self._histories: dict[tuple, Measured] = {}
 
     @cached_property
     def store(self) -> Store:
@@ -145,9 +161,9 @@ class Hubecon:
 
     @cached_property
     def enriched(self) -> Enriched:
-        if self.store.description.kind == "embedded":
-            return enrichment_cache.cached(lambda: enrich(self.store))
-        return enrich(self.store)
+        catalogue = self._catalogue
+        snapshots = catalogue["snapshot_id"] + " " + catalogue["sha256"].fillna("") + " " + catalogue["taken_at"].astype(str)
+        return enrichment_cache.cached(list(snapshots), lambda: enrich(self.store))
 
     @cached_property
     def _catalogue(self) -> pd.DataFrame:
@@ -257,8 +273,16 @@ class Hubecon:
             )
         if period is not None:
             check_choice("period", period, PERIODS)
-        if since is not None or until is not None:
+        key = (period, since, until, scope)
+        if key not in self._histories:
+            self._histories[key] = self._history_measured(period, since, until, scope)
+        shared = self._histories[key]
+        # Envelopes get their own copies of the blocks, so one result's edits never show in another's.
+        return replace(shared, data=copy.deepcopy(shared.data), window=copy.deepcopy(shared.window))
 
+    def _history_measured(self, period: str | None, since: str | None, until: str | None, scope: str | None) -> "Measured":
+        """D(m, W) per period of a history, computed once per session: every command over time reuses the table."""
+        if since is not None or until is not None:
             # A time range reads only the files of the snapshots it needs (DESIGN.md §2).
             observations = self.store.observations_for(snapshots_in_window(History.of(self._catalogue, scope).snapshots, *day_bounds(since, until)))
         else:
@@ -266,10 +290,15 @@ class Hubecon:
         windows = period_downloads(observations, self.store.table("models"), self._catalogue, period=period, since=since, until=until, scope=scope)
         steps = windows.steps
         downloads = steps.select(
-            "model_id", period=steps.period if period else ibis.null("string"), downloads="downloads", window_start="window_start", window_end="window_end"
-        )
+            "model_id",
+            "estimated",
+            period=steps.period if period else ibis.null("string"),
+            downloads="downloads",
+            window_start="window_start",
+            window_end="window_end",
+        ).cache()
         latest = self._catalogue.set_index("snapshot_id").loc[windows.periods["snapshots"].iloc[-1][-1]]
-        estimated = bool(self.store.con.execute(steps.estimated.any()))
+        estimated = bool(self.store.con.execute(downloads.estimated.any()))
         data = {
             "source": self.store.description.location,
             "scope": windows.scope,
@@ -286,7 +315,7 @@ class Hubecon:
             "shortened": windows.shortened,
             "estimated": estimated,
         }
-        return Measured(downloads, data, window, None)
+        return Measured(downloads.drop("estimated"), data, window, None)
 
     def share(
         self,
@@ -641,14 +670,26 @@ class Hubecon:
             axes["measure"] = ("30-day count", "window difference")
         until = pd.Timestamp(chosen["taken_at"]).strftime("%Y-%m-%d")
         since = (pd.Timestamp(chosen["taken_at"]) - ROLLING_WINDOW).strftime("%Y-%m-%d")
+        measures = {"30-day count": self.measured(snapshot=chosen["snapshot_id"])}
+        if "measure" in axes:
+            measures["window difference"] = self.measured(since=since, until=until, scope=history.scope)
+        facts, credit = self._fact_tables
+        # One grouped query per (measure, attribution, registry rows); the cohort and exclusion axes are sums over its flags.
+        sums = {
+            (measure, attribution, variant): method_cell_sums(
+                self.store.con,
+                credited_universe(measured.downloads, facts, credit, ibis.memtable(self.registry.attribution(variant)), attribution=attribution),
+                by="country",
+            )
+            for measure, measured in measures.items()
+            for attribution in axes["attribution"]
+            for variant in axes["registry rows"]
+        }
         cells = []
         for combination in itertools.product(*axes.values()):
             cell = dict(zip(axes, combination))
             exclude = tuple(cell["individuals and unattributed"]) + tuple(cell["test/CI repos"]) + tuple(cell["GGUF repos"])
-            window = {"since": since, "until": until, "scope": history.scope} if cell.get("measure") == "window difference" else {"snapshot": chosen["snapshot_id"]}
-            table = self.share(
-                by="country", attribution=cell["attribution"], cohort=cell["cohort"], exclude=exclude, registry_variant=cell["registry rows"], **window
-            )
+            table = cell_shares(sums[(cell.get("measure", "30-day count"), cell["attribution"], cell["registry rows"])], by="country", cohort=cell["cohort"], exclude=exclude)
             label = "; ".join(f"{axis}={describe_axis_value(value)}" for axis, value in cell.items())
             cells.append(table.assign(cell=label, default=all(value == axes[axis][0] for axis, value in cell.items()))[["cell", "default", "key", "label", "share"]])
         grid = pd.concat(cells, ignore_index=True)
@@ -766,8 +807,6 @@ class Hubecon:
 
     def _complete_histories(self, attribution: pd.DataFrame, developers: set[str]) -> set[str]:
         """Developers whose every namespace a full crawl or an author-scoped crawl (no filter, no limit) holds."""
-
-
         if (self._catalogue["scope"] == "full").any():
             return set(developers)
         crawled = set()
@@ -1194,7 +1233,9 @@ class Hubecon:
             check_choice("period", period, tr.WINDOW_PERIODS)
             measured = self.measured(None, period, since, until, None)
             bounds = pd.DataFrame(measured.window["periods"])
-            per_model = self.store.con.execute(measured.downloads.select("period", "model_id", "downloads")).merge(bounds, on="period")
+            # One row per (period, model): a model counts once in a period, whatever the number of differences it spans.
+            steps = measured.downloads
+            per_model = self.store.con.execute(steps.group_by("period", "model_id").agg(downloads=steps.downloads.sum())).merge(bounds, on="period")
             units, kind, snapshot_id = tr.window_units(per_model, weights), tr.OBSERVATION_WINDOW, None
             data, window = measured.data, measured.window
         else:

@@ -1,10 +1,12 @@
-"""A cache of the embedded data's enrichment, so each command on it does not redo the lineage walk.
+"""A cache of the enrichment, so each command does not redo the lineage walk and the card parsing.
 
-The embedded snapshots never change within an installed version, and
-model_facts depend only on them and on hubecon's own code and data files; the
-cache key hashes all three, so any change makes a new entry. The cache lives
-in the user cache dir and is only an accelerator: a missing, partial or
-unreadable entry is recomputed.
+model_facts depend only on the snapshots (the merged `models` and `lineage`
+are a function of them) and on hubecon's own code and data files; the cache
+key hashes each snapshot's id, content hash and time, and the code and data,
+so a new snapshot or a new version makes a new entry. The cache lives in the
+user cache dir (or HUBECON_CACHE) and is only an accelerator: a missing,
+partial or unreadable entry is recomputed. Entries unused for UNUSED_DAYS
+are removed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable
 from importlib.resources import files
@@ -26,6 +29,7 @@ from hubecon.enrich.lineage import LineageGraph
 
 PACKAGE = Path(str(files("hubecon")))
 TABLES = ("facts", "credit", "edges", "dropped")
+UNUSED_DAYS = 30
 
 
 def code_and_data_digest() -> str:
@@ -43,9 +47,14 @@ def code_and_data_digest() -> str:
 CODE_AND_DATA_DIGEST = code_and_data_digest()
 
 
-def cache_folder() -> Path:
-    root = Path(os.environ.get("HUBECON_CACHE") or platformdirs.user_cache_dir("hubecon"))
-    return root / f"embedded-enrichment-{CODE_AND_DATA_DIGEST}"
+def cache_root() -> Path:
+    return Path(os.environ.get("HUBECON_CACHE") or platformdirs.user_cache_dir("hubecon"))
+
+
+def cache_folder(snapshots: list[str]) -> Path:
+    """The entry for data made of `snapshots`, each named by its id, content hash and time."""
+    data = hashlib.sha256("\n".join(sorted(snapshots)).encode()).hexdigest()[:20]
+    return cache_root() / f"enrichment-{CODE_AND_DATA_DIGEST}-{data}"
 
 
 def as_computed(frame: pd.DataFrame, object_columns: list[str]) -> pd.DataFrame:
@@ -80,12 +89,25 @@ def save(folder: Path, enriched: Enriched) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def cached(compute: Callable[[], Enriched]) -> Enriched:
-    folder = cache_folder()
+def prune(root: Path) -> None:
+    """Drop the entries no command has used for UNUSED_DAYS (a read touches its entry)."""
+    oldest_kept = time.time() - UNUSED_DAYS * 86400
+    for entry in root.glob("enrichment-*"):
+        try:
+            if entry.stat().st_mtime < oldest_kept:
+                shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def cached(snapshots: list[str], compute: Callable[[], Enriched]) -> Enriched:
+    folder = cache_folder(snapshots)
     if folder.is_dir():
         found = load(folder)
         if found is not None:
+            os.utime(folder)
             return found
     enriched = compute()
     save(folder, enriched)
+    prune(folder.parent)
     return enriched

@@ -64,6 +64,43 @@ def model_universe(downloads: ibis.Table, facts: ibis.Table, *, cohort: str, exc
     return rows
 
 
+def credited_universe(downloads: ibis.Table, facts: ibis.Table, credit: ibis.Table, attribution_table: ibis.Table, *, attribution: str) -> ibis.Table:
+    """Credited rows before the cohort and the exclusions, with what they need: new_fraction, test_repo, gguf.
+
+    One row per (period, model, credited namespace). Columns: period,
+    model_id, entity_model (the model credited), namespace, downloads,
+    new_fraction (the part in the model's first year, see cohort_fraction),
+    test_repo, gguf, and the registry's developer, country and developer_type
+    (null where unattributed).
+    """
+    rows = downloads.join(facts, "model_id")
+    rows = rows.mutate(new_fraction=cohort_fraction(rows.created_at, rows.created_known, rows.window_start, rows.window_end))
+    if attribution == "origin":
+        rows = rows.join(credit, "model_id").mutate(
+            downloads=ibis._.downloads * ibis._.fraction, entity_model=ibis._.root_id, credited_namespace=ibis._.root_namespace
+        )
+    else:
+        rows = rows.mutate(entity_model=rows.model_id, credited_namespace=rows.namespace)
+    rows = rows.select("period", "model_id", "entity_model", "downloads", "new_fraction", "test_repo", "gguf", namespace="credited_namespace")
+    return rows.left_join(attribution_table, "namespace").drop("namespace_right")
+
+
+def method_rows(universe: ibis.Table, *, cohort: str, exclude: tuple[str, ...]) -> ibis.Table:
+    """The credited universe weighted for the cohort, less the excluded kinds of repo and developer."""
+    rows = universe
+    if cohort == "new":
+        rows = rows.mutate(downloads=rows.downloads * rows.new_fraction)
+    if "test-repos" in exclude:
+        rows = rows.filter(~rows.test_repo)
+    if "gguf" in exclude:
+        rows = rows.filter(~rows.gguf)
+    if "individuals" in exclude:
+        rows = rows.filter(rows.developer_type.isnull() | (rows.developer_type != "individual"))
+    if "unattributed" in exclude:
+        rows = rows.filter(rows.developer_type.notnull())
+    return rows.drop("new_fraction", "test_repo", "gguf")
+
+
 def credited_downloads(
     downloads: ibis.Table,
     facts: ibis.Table,
@@ -81,20 +118,37 @@ def credited_downloads(
     period, model_id, entity_model (the model credited), namespace,
     developer, country, developer_type (null where unattributed), downloads.
     """
-    rows = model_universe(downloads, facts, cohort=cohort, exclude=exclude)
-    if attribution == "origin":
-        rows = rows.join(credit, "model_id").mutate(
-            downloads=ibis._.downloads * ibis._.fraction, entity_model=ibis._.root_id, credited_namespace=ibis._.root_namespace
+    universe = credited_universe(downloads, facts, credit, attribution_table, attribution=attribution)
+    return method_rows(universe, cohort=cohort, exclude=exclude)
+
+
+def method_cell_sums(con: ibis.BaseBackend, universe: ibis.Table, *, by: str) -> pd.DataFrame:
+    """The credited universe summed by key and by every flag the cohort and exclusions read, for many method cells at once.
+
+    Columns: key, individual, unattributed, test_repo, gguf, all (downloads),
+    new (downloads in the first-year cohort). cell_shares turns it into one
+    cell's share table.
+    """
+    keyed = universe.mutate(
+        key=group_key(universe, by),
+        individual=universe.developer_type.fill_null("") == "individual",
+        unattributed=universe.developer_type.isnull(),
+    )
+    return con.execute(
+        keyed.group_by("key", "individual", "unattributed", "test_repo", "gguf").agg(
+            all=keyed.downloads.sum(), new=(keyed.downloads * keyed.new_fraction).sum()
         )
-    else:
-        rows = rows.mutate(entity_model=rows.model_id, credited_namespace=rows.namespace)
-    rows = rows.select("period", "model_id", "entity_model", namespace="credited_namespace", downloads="downloads")
-    rows = rows.left_join(attribution_table, "namespace").drop("namespace_right")
-    if "individuals" in exclude:
-        rows = rows.filter(rows.developer_type.isnull() | (rows.developer_type != "individual"))
-    if "unattributed" in exclude:
-        rows = rows.filter(rows.developer_type.notnull())
-    return rows
+    )
+
+
+def cell_shares(sums: pd.DataFrame, *, by: str, cohort: str, exclude: tuple[str, ...]) -> pd.DataFrame:
+    """One method cell's share table from method_cell_sums: the rows credited_downloads and share_rows would give."""
+    kept = pd.Series(True, index=sums.index)
+    for flag, excluded in (("test_repo", "test-repos"), ("gguf", "gguf"), ("individual", "individuals"), ("unattributed", "unattributed")):
+        if excluded in exclude:
+            kept &= ~sums[flag].astype(bool)
+    grouped = sums[kept].groupby("key", as_index=False).agg(downloads=(cohort, "sum"))
+    return finish_shares(grouped, by=by, top=None)
 
 
 STUDY_GROUP_FIELDS = {"uploader": "merged_country_groups_single", "origin": "merged_derived_country_groups_single"}

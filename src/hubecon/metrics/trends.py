@@ -79,13 +79,16 @@ def third_party_flags(facts: pd.DataFrame, credit: pd.DataFrame, attribution: pd
 
     A namespace missing from the registry counts as its own developer.
     """
-    developer_of = dict(zip(attribution["namespace"], attribution["developer"]))
-    uploader = facts["namespace"].map(lambda namespace: developer_of.get(namespace) or f"namespace:{namespace}")
-    origins = credit.assign(origin=credit["root_namespace"].map(lambda namespace: developer_of.get(namespace) or f"namespace:{namespace}"))
-    origin_sets = origins.groupby("model_id")["origin"].agg(set)
-    return pd.Series(
-        [up not in origin_sets.get(model_id, {up}) for model_id, up in zip(facts["model_id"], uploader)], index=facts.index, dtype=bool
-    )
+    developer_of = attribution.drop_duplicates("namespace").set_index("namespace")["developer"]
+
+    def developer(namespaces: pd.Series) -> pd.Series:
+        return namespaces.map(developer_of).fillna("namespace:" + namespaces)
+
+    uploaders = pd.DataFrame({"model_id": facts["model_id"], "uploader": developer(facts["namespace"])})
+    origins = pd.DataFrame({"model_id": credit["model_id"], "origin": developer(credit["root_namespace"])}).merge(uploaders, on="model_id")
+    own_origin = set(origins.loc[origins["origin"] == origins["uploader"], "model_id"])
+    # A model with no credit rows is its own origin: never third-party.
+    return pd.Series(facts["model_id"].isin(set(origins["model_id"])) & ~facts["model_id"].isin(own_origin), index=facts.index, dtype=bool)
 
 
 def property_categories(facts: pd.DataFrame) -> pd.DataFrame:
@@ -129,11 +132,11 @@ def share_rows(con: ibis.BaseBackend, units: pd.DataFrame, categories: pd.DataFr
     metric has models is a row with share 0.
     """
     names = [metric.name for metric in metrics if metric.name in categories]
-    long = units[["period", "model_id", "downloads"]].merge(categories[["model_id", *names]], on="model_id")
-    long = long.melt(id_vars=["period", "model_id", "downloads"], value_vars=names, var_name="metric", value_name="category").dropna(subset=["category"])
-    table = ibis.memtable(long[["period", "metric", "category", "downloads", "model_id"]])
-    grouped = con.execute(table.group_by("period", "metric", "category").agg(downloads=table.downloads.sum(), models=table.model_id.nunique()))
-    totals = con.execute(table.group_by("period", "metric").agg(total_downloads=table.downloads.sum(), n=table.model_id.nunique()))
+    table = ibis.memtable(units[["period", "model_id", "downloads"]]).join(ibis.memtable(categories[["model_id", *names]]), "model_id")
+    # One grouping per metric over the same join, in one query each for the categories and the totals.
+    counted = [table.filter(table[name].notnull()).mutate(metric=ibis.literal(name), category=table[name].cast("string")) for name in names]
+    grouped = con.execute(ibis.union(*[part.group_by("period", "metric", "category").agg(downloads=part.downloads.sum(), models=part.model_id.nunique()) for part in counted]))
+    totals = con.execute(ibis.union(*[part.group_by("period", "metric").agg(total_downloads=part.downloads.sum(), n=part.model_id.nunique()) for part in counted]))
     grid = totals.merge(grouped[["metric", "category"]].drop_duplicates(), on="metric")
     full = grid.merge(grouped, on=["period", "metric", "category"], how="left").fillna({"downloads": 0.0, "models": 0})
     bounds = units[["period", "period_start", "period_end"]].drop_duplicates("period")
