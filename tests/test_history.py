@@ -687,3 +687,19 @@ def test_single_snapshot_cannot_give_another_window(tmp_path, home):
     assert result.returncode == 2 and "only one snapshot" in result.stderr and "Traceback" not in result.stderr
     result = run(["--store", str(store), "share", "--since", "2024-12-01", "--until", "2024-12-31"], home)
     assert result.returncode == 2 and "only one snapshot" in result.stderr
+
+
+def test_frozen_counters_flag_each_run_of_two_zeros_after_counting_once_at_its_second_zero():
+    from hubecon.metrics.quality import frozen_counters
+
+    day = lambda n: pd.Timestamp("2025-01-01", tz="UTC") + pd.Timedelta(days=n)  # noqa: E731
+    series = {
+        "a/refreezes": [5, 0, 0, 0, 3, 0, 0],  # two runs: flagged at steps 2 and 6
+        "a/late-start": [0, 0, 0, 4, 0],  # zeros before it ever counted are not a freeze; one zero after is not enough
+        "a/counts": [1, 2, 3],
+    }
+    steps = pd.DataFrame(
+        [{"model_id": model, "cur_taken_at": day(n), "downloads": float(value), "estimated": False} for model, values in series.items() for n, value in enumerate(values)]
+    ).sample(frac=1, random_state=3)  # the order of the rows must not matter
+    frozen = frozen_counters(steps)
+    assert list(zip(frozen["model_id"], frozen["frozen_since"])) == [("a/refreezes", day(2)), ("a/refreezes", day(6))]

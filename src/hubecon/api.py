@@ -920,7 +920,7 @@ class Hubecon:
         observations = self.store.table("observations")
         snapshots = self.store.table("snapshots").select("snapshot_id", "taken_at")
         all_time = self.store.con.execute(observations.filter(observations.downloads_all_time.notnull()).join(snapshots, "snapshot_id").select("snapshot_id", "taken_at", "model_id", "downloads_all_time"))
-        with_counts = set(all_time["snapshot_id"])
+        with_counts = set(all_time["snapshot_id"].unique())
         history = History.of(self._catalogue, scope)
         history_ids = [sid for sid in history.snapshots["snapshot_id"] if sid in with_counts]
         note = ""
@@ -1220,7 +1220,7 @@ class Hubecon:
         history = snapshot is None and len(History.of(self._catalogue).snapshots) >= 2
         facts = self.enriched.facts.copy()
         attribution_table = self.registry.attribution()
-        facts["third_party"] = tr.third_party_flags(facts, self.enriched.credit, attribution_table)
+        facts["third_party"] = cd.third_party_flags(facts, self.enriched.credit, attribution_table)
         created_from, created_to = day_bounds(created_since, created_until)
         if created_from is not None or created_to is not None:
             created = pd.to_datetime(facts["created_at"], utc=True)

@@ -27,18 +27,31 @@ UNATTRIBUTED_PREFIX = "namespace:"
 
 def developer_identity(namespaces: pd.Series, attribution: pd.DataFrame) -> pd.Series:
     """The developer behind each namespace; a namespace missing from the registry is its own developer (`namespace:NAME`)."""
-    developer_of = dict(zip(attribution["namespace"], attribution["developer"]))
-    return namespaces.map(lambda namespace: developer_of.get(namespace) or f"{UNATTRIBUTED_PREFIX}{namespace}")
+    developer_of = attribution.drop_duplicates("namespace", keep="last").set_index("namespace")["developer"]
+    named = namespaces.map(developer_of)
+    return named.where(named.notna() & (named != ""), UNATTRIBUTED_PREFIX + namespaces)
+
+
+def root_developers(facts: pd.DataFrame, credit: pd.DataFrame, attribution: pd.DataFrame) -> pd.DataFrame:
+    """One row per (model, root its origin credit reaches): model_id, uploader and origin, each a developer_identity."""
+    uploaders = pd.DataFrame({"model_id": facts["model_id"], "uploader": developer_identity(facts["namespace"], attribution)})
+    roots = pd.DataFrame({"model_id": credit["model_id"], "origin": developer_identity(credit["root_namespace"], attribution)})
+    return roots.merge(uploaders, on="model_id")
 
 
 def own_release_flags(facts: pd.DataFrame, credit: pd.DataFrame, attribution: pd.DataFrame) -> pd.Series:
     """Per model: True when every root its origin credit reaches belongs to its uploader's developer."""
-    uploader = developer_identity(facts["namespace"], attribution)
-    roots = credit.assign(root_developer=developer_identity(credit["root_namespace"], attribution))
-    origin_sets = roots.groupby("model_id")["root_developer"].agg(set)
-    return pd.Series(
-        [origin_sets.get(model_id, {own}) <= {own} for model_id, own in zip(facts["model_id"], uploader)], index=facts.index, dtype=bool
-    )
+    pairs = root_developers(facts, credit, attribution)
+    foreign = set(pairs.loc[pairs["origin"] != pairs["uploader"], "model_id"])
+    return pd.Series(~facts["model_id"].isin(foreign).to_numpy(), index=facts.index, dtype=bool)
+
+
+def third_party_flags(facts: pd.DataFrame, credit: pd.DataFrame, attribution: pd.DataFrame) -> pd.Series:
+    """Per model: True when its uploader's developer is none of its origin developers (DESIGN.md §3); a model without credit rows is its own origin."""
+    pairs = root_developers(facts, credit, attribution)
+    own = set(pairs.loc[pairs["origin"] == pairs["uploader"], "model_id"])
+    credited = set(pairs["model_id"])
+    return pd.Series((facts["model_id"].isin(credited) & ~facts["model_id"].isin(own)).to_numpy(), index=facts.index, dtype=bool)
 
 
 def release_days(facts: pd.DataFrame, credit: pd.DataFrame, attribution: pd.DataFrame) -> pd.DataFrame:

@@ -21,9 +21,10 @@ from __future__ import annotations
 import re
 
 import ibis
+import numpy as np
 import pandas as pd
 
-from hubecon.metrics.cadence import developer_identity
+from hubecon.metrics.cadence import developer_identity, third_party_flags
 
 MIN_REPOS = 5
 # ≥ 80%, compared in whole numbers: 5·qualifying ≥ 4·repos.
@@ -48,9 +49,6 @@ def repo_kinds(facts: pd.DataFrame, models: pd.DataFrame, parents: dict, credit:
     """Per model: namespace, kind, quantization format and whether it is built on another developer's model."""
     library = dict(zip(models["model_id"], models["library"]))
     tags = dict(zip(models["model_id"], models["tags"]))
-    uploader = developer_identity(facts["namespace"], attribution)
-    roots = credit.assign(root_developer=developer_identity(credit["root_namespace"], attribution))
-    origin_sets = roots.groupby("model_id")["root_developer"].agg(set)
     kinds = []
     for model_id, quantized, relation in zip(facts["model_id"], facts["quantized_variant"], facts["derivative_kind"]):
         if bool(quantized):
@@ -61,18 +59,18 @@ def repo_kinds(facts: pd.DataFrame, models: pd.DataFrame, parents: dict, credit:
             kinds.append(relation)
         else:
             kinds.append("original")
+    no_parent = np.array([not parents.get(model_id) for model_id in facts["model_id"]], dtype=bool)
+    repackaging = np.isin(np.array(kinds, dtype=object), ["quantized", "format conversion"])
     return pd.DataFrame(
         {
             "model_id": facts["model_id"].to_numpy(),
             "namespace": facts["namespace"].to_numpy(),
-            "developer": uploader.to_numpy(),
+            "developer": developer_identity(facts["namespace"], attribution).to_numpy(),
             "kind": kinds,
             "quantization_format": facts["quantization_format"].to_numpy(),
-            "of_another": [
-                own not in origin_sets.get(model_id, {own}) or (kind in ("quantized", "format conversion") and not parents.get(model_id))
-                for model_id, own, kind in zip(facts["model_id"], uploader, kinds)
-            ],
-            "no_parent": [not parents.get(model_id) for model_id in facts["model_id"]],
+            # A repackaging with no named parent is presumed to be of another's model.
+            "of_another": third_party_flags(facts, credit, attribution).to_numpy() | (repackaging & no_parent),
+            "no_parent": no_parent,
         }
     )
 
@@ -101,11 +99,11 @@ def namespace_roles(kinds: pd.DataFrame) -> pd.DataFrame:
     table["role"] = roles
     formats = kinds[kinds["kind"] == "quantized"].assign(fmt=lambda frame: frame["quantization_format"].fillna("other"))
     by_format = formats.groupby(["namespace", "fmt"]).size()
-    table["formats"] = table["namespace"].map(
-        lambda namespace: ", ".join(f"{fmt} {count}" for fmt, count in by_format.get(namespace, pd.Series(dtype=int)).sort_values(ascending=False).items())
-        if namespace in by_format.index.get_level_values(0)
-        else ""
-    )
+    listed = {
+        namespace: ", ".join(f"{fmt} {count}" for (_, fmt), count in group.sort_values(ascending=False).items())
+        for namespace, group in by_format.groupby(level=0, sort=False)
+    }
+    table["formats"] = table["namespace"].map(listed).fillna("")
     return table
 
 

@@ -17,18 +17,15 @@ def check_row(check: str, frame: pd.DataFrame, *, what: str, downloads: float | 
 
 def frozen_counters(steps: pd.DataFrame) -> pd.DataFrame:
     """Models that were counting and then show 0 for ≥ 2 consecutive differences (exact steps only)."""
-    exact = steps[~steps["estimated"] & steps["downloads"].notna()].sort_values(["model_id", "cur_taken_at"])
-    flagged = []
-    for model_id, group in exact.groupby("model_id", sort=False):
-        counting, zeros = False, 0
-        for value, moment in zip(group["downloads"], group["cur_taken_at"]):
-            if value > 0:
-                counting, zeros = True, 0
-            elif counting:
-                zeros += 1
-                if zeros == FROZEN_STEPS:
-                    flagged.append({"model_id": model_id, "frozen_since": moment})
-    return pd.DataFrame(flagged, columns=["model_id", "frozen_since"])
+    exact = steps[~steps["estimated"] & steps["downloads"].notna()].sort_values(["model_id", "cur_taken_at"], kind="stable")
+    counting = exact["downloads"] > 0
+    # Each positive step opens a run; the zeros after it are counted within the run, and a run reaching
+    # FROZEN_STEPS zeros flags the model once, at that step. Zeros before the first positive are not a freeze.
+    run = counting.groupby(exact["model_id"], sort=False).cumsum()
+    zero_after_count = ~counting & (run > 0)
+    zeros = zero_after_count.groupby([exact["model_id"], run], sort=False).cumsum()
+    frozen = exact[zero_after_count & (zeros == FROZEN_STEPS)]
+    return pd.DataFrame({"model_id": frozen["model_id"].to_numpy(), "frozen_since": frozen["cur_taken_at"].to_numpy()}, columns=["model_id", "frozen_since"])
 
 
 def spikes(steps: pd.DataFrame) -> pd.DataFrame:

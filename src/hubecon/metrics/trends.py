@@ -74,23 +74,6 @@ OPENNESS_METRICS = (
 )
 
 
-def third_party_flags(facts: pd.DataFrame, credit: pd.DataFrame, attribution: pd.DataFrame) -> pd.Series:
-    """Per model: whether its uploader's developer differs from every origin developer (DESIGN.md §3).
-
-    A namespace missing from the registry counts as its own developer.
-    """
-    developer_of = attribution.drop_duplicates("namespace").set_index("namespace")["developer"]
-
-    def developer(namespaces: pd.Series) -> pd.Series:
-        return namespaces.map(developer_of).fillna("namespace:" + namespaces)
-
-    uploaders = pd.DataFrame({"model_id": facts["model_id"], "uploader": developer(facts["namespace"])})
-    origins = pd.DataFrame({"model_id": credit["model_id"], "origin": developer(credit["root_namespace"])}).merge(uploaders, on="model_id")
-    own_origin = set(origins.loc[origins["origin"] == origins["uploader"], "model_id"])
-    # A model with no credit rows is its own origin: never third-party.
-    return pd.Series(facts["model_id"].isin(set(origins["model_id"])) & ~facts["model_id"].isin(own_origin), index=facts.index, dtype=bool)
-
-
 def property_categories(facts: pd.DataFrame) -> pd.DataFrame:
     """The category each model falls in for every metric (None = not counted for that metric)."""
     quantized = facts["quantized_variant"].astype(bool)
