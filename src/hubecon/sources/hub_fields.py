@@ -105,12 +105,15 @@ def edges_from_card(child_id: str, card: dict) -> list[tuple[str, str, str]]:
     return [(child_id, parent, relation) for parent in parents if isinstance(parent, str) and parent.strip()]
 
 
-def lineage_edges(child_id: str, *, base_models: object = None, tags: Iterable[str] = (), card: dict | None = None) -> list[dict]:
-    """A model's parent edges from the best source the data has: baseModels, else tags, else the card."""
+def lineage_edges(child_id: str, *, base_models: object = None, tags: Iterable[str] = (), card: object = None) -> list[dict]:
+    """A model's parent edges from the best source the data has: baseModels, else tags, else the card.
+
+    `card` is the card data as a mapping or JSON text; text is parsed only when the first two sources give nothing.
+    """
     for source, edges in (
         ("hub:baseModels", lambda: edges_from_base_models(child_id, base_models)),
         ("hub:tags", lambda: edges_from_tags(child_id, tags)),
-        ("card:base_model", lambda: edges_from_card(child_id, card or {})),
+        ("card:base_model", lambda: edges_from_card(child_id, parse_json_object(card))),
     ):
         found = edges()
         if found:

@@ -125,8 +125,9 @@ def models_batch(frame: pd.DataFrame, *, origin: object, taken_at: pd.Timestamp,
 
     ids = kept(model_ids).astype(object)
     tags = kept(optional("tags")).map(parse_tags)
-    cards = kept(optional("card_data")).map(parse_json_object)
-    configs = kept(optional("config")).map(parse_json_object)
+    # Card data stay text; they are parsed only for the rows whose licence or lineage must come from them.
+    cards = kept(optional("card_data"))
+    config_arch = kept(optional("config")).map(model_type)
     params_total = kept(optional("safetensors")).map(params_from_safetensors).combine_first(kept(optional("gguf")).map(params_from_gguf))
     observations = pd.DataFrame(
         {
@@ -146,11 +147,11 @@ def models_batch(frame: pd.DataFrame, *, origin: object, taken_at: pd.Timestamp,
             "last_modified": kept(stamps.get("last_modified")),
             "pipeline_tag": kept(optional("pipeline_tag")),
             "library": kept(optional("library")),
-            "license": [license_from_tags(t) or (c.get("license") if isinstance(c.get("license"), str) else None) for t, c in zip(tags, cards)],
+            "license": [license_from_tags(t) or card_licence(c) for t, c in zip(tags, cards)],
             "tags": tags,
             "params_total": params_total.astype("Int64"),
             "gguf": kept(optional("gguf")).map(json_text),
-            "config_arch": configs.map(lambda c: c.get("model_type") if isinstance(c.get("model_type"), str) else None),
+            "config_arch": config_arch,
             "card_data": kept(optional("card_data")).map(json_text),
         }
     )
@@ -173,6 +174,19 @@ def models_batch(frame: pd.DataFrame, *, origin: object, taken_at: pd.Timestamp,
         rows_read=len(frame),
         origin=str(origin),
     )
+
+
+def card_licence(card: object) -> str | None:
+    licence = parse_json_object(card).get("license")
+    return licence if isinstance(licence, str) else None
+
+
+def model_type(config: object) -> str | None:
+    """The config's model_type; text without the key is not parsed at all."""
+    if isinstance(config, str) and '"model_type"' not in config:
+        return None
+    value = parse_json_object(config).get("model_type")
+    return value if isinstance(value, str) else None
 
 
 def json_text(value: object) -> str | None:
