@@ -92,7 +92,7 @@ def save(folder: Path, enriched: Enriched) -> None:
 def prune(root: Path) -> None:
     """Drop the entries no command has used for UNUSED_DAYS (a read touches its entry)."""
     oldest_kept = time.time() - UNUSED_DAYS * 86400
-    for entry in root.glob("enrichment-*"):
+    for entry in root.glob("*enrichment-*"):
         try:
             if entry.stat().st_mtime < oldest_kept:
                 shutil.rmtree(entry, ignore_errors=True)
