@@ -1,10 +1,12 @@
 """The embedded real snapshots: coverage, invariants, and `hubecon report` end to end through the real CLI."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+import hubecon
 from conftest import run_cli
 from hubecon.metrics.shares import ATTRIBUTIONS, COHORTS, GROUPINGS
 
@@ -163,3 +165,24 @@ def test_the_enrichment_cache_gives_the_computed_facts_and_survives_a_damaged_en
     assert cache.cached(ids, lambda: computed) is computed
     # Other data (one more snapshot) is another entry, never the cached one.
     assert cache.cached(ids + ["another"], lambda: computed) is computed
+
+
+def test_a_stores_enrichment_is_cached_and_a_new_snapshot_makes_a_new_entry(tmp_path, monkeypatch):
+    cache_dir = tmp_path / "cache"
+    monkeypatch.setenv("HUBECON_CACHE", str(cache_dir))
+    store = tmp_path / "store"
+
+    def listing(name: str, models: list[str]) -> Path:
+        path = tmp_path / name
+        pd.DataFrame({"id": models, "downloads": [10] * len(models), "createdAt": ["2025-01-01T00:00:00Z"] * len(models)}).to_csv(path, index=False)
+        return path
+
+    hubecon.open(store, create=True).import_listing(listing("first.csv", ["zz-a/one", "zz-b/two"]), taken_at="2025-02-01")
+    first = hubecon.open(store).enriched
+    assert sorted(first.facts["model_id"]) == ["zz-a/one", "zz-b/two"]
+    assert len(list(cache_dir.glob("enrichment-*"))) == 1
+    assert sorted(hubecon.open(store).enriched.facts["model_id"]) == ["zz-a/one", "zz-b/two"]  # read back, same entry
+    assert len(list(cache_dir.glob("enrichment-*"))) == 1
+    hubecon.open(store).import_listing(listing("second.csv", ["zz-a/one", "zz-b/two", "zz-c/three"]), taken_at="2025-03-01")
+    assert sorted(hubecon.open(store).enriched.facts["model_id"]) == ["zz-a/one", "zz-b/two", "zz-c/three"]
+    assert len(list(cache_dir.glob("enrichment-*"))) == 2

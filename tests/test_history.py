@@ -690,6 +690,8 @@ def test_single_snapshot_cannot_give_another_window(tmp_path, home):
 
 
 def test_frozen_counters_flag_each_run_of_two_zeros_after_counting_once_at_its_second_zero():
+    import ibis
+
     from hubecon.metrics.quality import frozen_counters
 
     day = lambda n: pd.Timestamp("2025-01-01", tz="UTC") + pd.Timedelta(days=n)  # noqa: E731
@@ -701,5 +703,5 @@ def test_frozen_counters_flag_each_run_of_two_zeros_after_counting_once_at_its_s
     steps = pd.DataFrame(
         [{"model_id": model, "cur_taken_at": day(n), "downloads": float(value), "estimated": False} for model, values in series.items() for n, value in enumerate(values)]
     ).sample(frac=1, random_state=3)  # the order of the rows must not matter
-    frozen = frozen_counters(steps)
+    frozen = ibis.duckdb.connect().execute(frozen_counters(ibis.memtable(steps)))
     assert list(zip(frozen["model_id"], frozen["frozen_since"])) == [("a/refreezes", day(2)), ("a/refreezes", day(6))]

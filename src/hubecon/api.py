@@ -29,7 +29,7 @@ from hubecon.metrics.compare import Comparison, concentration_units, left_out_ro
 from hubecon.metrics.compare import concentration_rows as compare_concentration_rows
 from hubecon.metrics.compare import share_rows as compare_share_rows
 from hubecon.metrics.panel import PANEL_LEVELS, panel_rows
-from hubecon.metrics.quality import quality_report
+from hubecon.metrics.quality import HistoryChecks, quality_report
 from hubecon.metrics.windows import PERIODS, History, day_bounds, period_downloads, step_downloads
 from hubecon.metrics import adoption as ad
 from hubecon.metrics import cadence as cd
@@ -161,8 +161,11 @@ class Hubecon:
 
     @cached_property
     def enriched(self) -> Enriched:
+        if self.store.root is None and self.store.description.kind != "embedded":
+            # Batches handed to Store.in_memory carry whatever content hash their maker gave: nothing to key a cache on.
+            return enrich(self.store)
         catalogue = self._catalogue
-        snapshots = catalogue["snapshot_id"] + " " + catalogue["sha256"].fillna("") + " " + catalogue["taken_at"].astype(str)
+        snapshots = catalogue["snapshot_id"] + " " + catalogue["sha256"].fillna("") + " " + catalogue["taken_at"].astype(str) + " " + catalogue["n_models"].astype(str)
         return enrichment_cache.cached(list(snapshots), lambda: enrich(self.store))
 
     @cached_property
@@ -595,11 +598,12 @@ class Hubecon:
         known = set(self.enriched.facts["model_id"])
         missing_parents = graph.edges[~graph.edges["parent_id"].isin(known)][["child_id", "parent_id", "relation"]]
         history = History.of(self._catalogue, scope)
-        steps = None
+        checks = None
         if len(history.snapshots) >= 2:
-            steps = self.store.con.execute(step_downloads(self.store.table("observations"), self.store.table("models"), history.steps()))
+            steps = step_downloads(self.store.table("observations"), self.store.table("models"), history.steps())
+            checks = HistoryChecks.of(self.store.con, steps, capped=history.capped_first_year)
         rows, details = quality_report(
-            facts=self.enriched.facts, downloads=downloads, dropped_edges=graph.dropped, missing_parents=missing_parents, steps=steps, capped=history.capped_first_year
+            facts=self.enriched.facts, downloads=downloads, dropped_edges=graph.dropped, missing_parents=missing_parents, history=checks, capped=history.capped_first_year
         )
         return result(
             rows,

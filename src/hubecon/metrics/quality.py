@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import ibis
 import pandas as pd
 
 SPIKE_FACTOR = 10.0  # a step this many times the model's median step
@@ -15,36 +18,55 @@ def check_row(check: str, frame: pd.DataFrame, *, what: str, downloads: float | 
     return {"check": check, "n": int(len(frame)), "downloads": downloads, "examples": ", ".join(ids[:EXAMPLES]), "what": what}
 
 
-def frozen_counters(steps: pd.DataFrame) -> pd.DataFrame:
-    """Models that were counting and then show 0 for ≥ 2 consecutive differences (exact steps only)."""
-    exact = steps[~steps["estimated"] & steps["downloads"].notna()].sort_values(["model_id", "cur_taken_at"], kind="stable")
-    counting = exact["downloads"] > 0
+def frozen_counters(steps: ibis.Table) -> ibis.Table:
+    """Models that were counting and then show 0 for ≥ 2 consecutive differences (exact steps only): model_id, frozen_since."""
+    exact = steps.filter(~steps.estimated & steps.downloads.notnull())
+    counting = (exact.downloads > 0).cast("int64")
     # Each positive step opens a run; the zeros after it are counted within the run, and a run reaching
     # FROZEN_STEPS zeros flags the model once, at that step. Zeros before the first positive are not a freeze.
-    run = counting.groupby(exact["model_id"], sort=False).cumsum()
-    zero_after_count = ~counting & (run > 0)
-    zeros = zero_after_count.groupby([exact["model_id"], run], sort=False).cumsum()
-    frozen = exact[zero_after_count & (zeros == FROZEN_STEPS)]
-    return pd.DataFrame({"model_id": frozen["model_id"].to_numpy(), "frozen_since": frozen["cur_taken_at"].to_numpy()}, columns=["model_id", "frozen_since"])
+    exact = exact.mutate(counting=counting, run=counting.sum().over(ibis.cumulative_window(group_by=exact.model_id, order_by=exact.cur_taken_at)))
+    exact = exact.mutate(zero_after_count=(exact.counting == 0) & (exact.run > 0))
+    exact = exact.mutate(zeros=exact.zero_after_count.cast("int64").sum().over(ibis.cumulative_window(group_by=[exact.model_id, exact.run], order_by=exact.cur_taken_at)))
+    frozen = exact.filter(exact.zero_after_count & (exact.zeros == FROZEN_STEPS))
+    return frozen.select("model_id", frozen_since="cur_taken_at").order_by("model_id", "frozen_since")
 
 
-def spikes(steps: pd.DataFrame) -> pd.DataFrame:
-    exact = steps[steps["downloads"].notna() & (steps["downloads"] > 0)]
-    if exact.empty:
-        return pd.DataFrame(columns=["model_id", "cur_id", "downloads", "median"])
-    median = exact.groupby("model_id")["downloads"].transform("median")
-    counts = exact.groupby("model_id")["downloads"].transform("size")
-    flagged = exact[(counts >= 3) & (exact["downloads"] >= SPIKE_FLOOR) & (exact["downloads"] > SPIKE_FACTOR * median)]
-    return flagged.assign(median=median[flagged.index])[["model_id", "cur_id", "downloads", "median"]]
+def spikes(steps: ibis.Table) -> ibis.Table:
+    """Steps ≥ SPIKE_FACTOR × the model's median positive step (with ≥ 3 of them) and ≥ SPIKE_FLOOR: model_id, cur_id, downloads, median."""
+    positive = steps.filter(steps.downloads.notnull() & (steps.downloads > 0))
+    per_model = ibis.window(group_by=positive.model_id)
+    positive = positive.mutate(median=positive.downloads.median().over(per_model), steps_counted=positive.downloads.count().over(per_model))
+    flagged = positive.filter((positive.steps_counted >= 3) & (positive.downloads >= SPIKE_FLOOR) & (positive.downloads > SPIKE_FACTOR * positive.median))
+    return flagged.order_by("model_id", "cur_taken_at").select("model_id", "cur_id", "downloads", "median")
+
+
+def flagged_steps(steps: ibis.Table) -> ibis.Table:
+    """The steps the rollback, missing-model and unobserved-days checks list."""
+    flagged = steps.filter(steps.rollback | steps.missing | (steps.unobserved_days > 0))
+    return flagged.select("model_id", "cur_id", "cur_taken_at", "rollback", "missing", "unobserved_days").order_by("cur_taken_at", "model_id")
+
+
+@dataclass
+class HistoryChecks:
+    """What the history checks found, from a history's per-step rows (metrics/windows.py step_downloads)."""
+
+    flagged: pd.DataFrame  # flagged_steps
+    frozen: pd.DataFrame  # frozen_counters (empty when the counts are first-year-capped)
+    spiked: pd.DataFrame  # spikes
+
+    @classmethod
+    def of(cls, con: ibis.BaseBackend, steps: ibis.Table, *, capped: bool) -> "HistoryChecks":
+        frozen = pd.DataFrame(columns=["model_id", "frozen_since"]) if capped else con.execute(frozen_counters(steps))
+        return cls(con.execute(flagged_steps(steps)), frozen, con.execute(spikes(steps)))
 
 
 def quality_report(
-    *, facts: pd.DataFrame, downloads: pd.DataFrame, dropped_edges: pd.DataFrame, missing_parents: pd.DataFrame, steps: pd.DataFrame | None, capped: bool
+    *, facts: pd.DataFrame, downloads: pd.DataFrame, dropped_edges: pd.DataFrame, missing_parents: pd.DataFrame, history: HistoryChecks | None, capped: bool
 ) -> tuple[pd.DataFrame, dict]:
     """The checks as rows (check, n, downloads, examples, what) and their detail tables.
 
-    `downloads` is the chosen snapshot's model_id, downloads; `steps` the
-    history's per-step rows (None with fewer than two comparable snapshots).
+    `downloads` is the chosen snapshot's model_id, downloads; `history` what
+    the history checks found (None with fewer than two comparable snapshots).
     """
     with_downloads = facts.merge(downloads, on="model_id", how="inner").sort_values("downloads", ascending=False)
     placeholder = with_downloads[~with_downloads["created_known"]]
@@ -62,15 +84,15 @@ def quality_report(
         "dropped_edges": dropped_edges,
         "missing_parents": missing_parents.head(50),
     }
-    if steps is None:
+    if history is None:
         for check in ("rollbacks", "frozen counters", "missing models", "unobserved days", "sudden spikes"):
             rows.append({"check": check, "n": None, "downloads": None, "examples": "", "what": "needs a history: two or more snapshots of one scope"})
         return pd.DataFrame(rows), details
-    rollbacks = steps[steps["rollback"]]
-    missing = steps[steps["missing"]]
-    gaps = steps[steps["unobserved_days"] > 0]
-    frozen = frozen_counters(steps) if not capped else pd.DataFrame(columns=["model_id", "frozen_since"])
-    spiked = spikes(steps)
+    flagged = history.flagged
+    rollbacks = flagged[flagged["rollback"]]
+    missing = flagged[flagged["missing"]]
+    gaps = flagged[flagged["unobserved_days"] > 0]
+    frozen, spiked = history.frozen, history.spiked
     rows += [
         check_row("rollbacks", rollbacks, what="all-time count fell between snapshots: clipped to 0"),
         check_row(
