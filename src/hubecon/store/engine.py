@@ -165,6 +165,11 @@ def _spark_backend_class():
             frame = self._session.createDataFrame(data, schema=PySparkSchema.from_ibis(op.schema), verifySchema=False)
             frame.createOrReplaceTempView(op.name)
 
+        def _create_cached_table(self, name, expr):
+            # Ibis's PySpark backend caches without registering the in-memory tables the expression reads.
+            self._run_pre_execute_hooks(expr)
+            return super()._create_cached_table(name, expr)
+
     return SparkBackend
 
 
