@@ -53,6 +53,7 @@ from hubecon.metrics.shares import (
     cell_shares,
     credited_downloads,
     credited_universe,
+    first_year_downloads,
     group_key,
     method_cell_sums,
     share_rows,
@@ -132,7 +133,7 @@ def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
 
 @dataclass
 class Measured:
-    downloads: ibis.Table  # period, model_id, downloads, window_start, window_end
+    downloads: ibis.Table  # period, model_id, downloads, and window_start, window_end (one snapshot) or first_year_downloads (summed per period)
     data: dict  # the envelope's data block
     window: dict  # what the window or periods are
     snapshot_id: str | None  # the single snapshot, when there is one
@@ -291,14 +292,13 @@ class Hubecon:
         else:
             observations = self.store.table("observations")
         windows = period_downloads(observations, self.store.table("models"), self._catalogue, period=period, since=since, until=until, scope=scope)
-        steps = windows.steps
-        downloads = steps.select(
-            "model_id",
-            "estimated",
-            period=steps.period if period else ibis.null("string"),
-            downloads="downloads",
-            window_start="window_start",
-            window_end="window_end",
+        facts, _ = self._fact_tables
+        # Summed per (period, model), with each difference's new-cohort part taken from its own window first,
+        # so every command over time reads one row per model and period.
+        steps = windows.steps.join(facts.select("model_id", "created_at", "created_known"), "model_id")
+        steps = steps.mutate(period=steps.period if period else ibis.null("string"), first_year=first_year_downloads(steps))
+        downloads = steps.group_by("period", "model_id").agg(
+            downloads=steps.downloads.sum(), first_year_downloads=steps.first_year.sum(), estimated=steps.estimated.any()
         ).cache()
         latest = self._catalogue.set_index("snapshot_id").loc[windows.periods["snapshots"].iloc[-1][-1]]
         estimated = bool(self.store.con.execute(downloads.estimated.any()))

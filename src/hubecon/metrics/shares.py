@@ -52,11 +52,22 @@ def cohort_fraction(created_at: ibis.Column, created_known: ibis.Column, window_
     ).cast("float64")
 
 
+def first_year_downloads(rows: ibis.Table) -> ibis.Column:
+    """The downloads in the new-model cohort: from each count's own window, or as a table summed per period already carries them.
+
+    `rows` holds downloads and either first_year_downloads or the facts'
+    created_at, created_known with the window_start, window_end of each count.
+    """
+    if "first_year_downloads" in rows.columns:
+        return rows.first_year_downloads
+    return rows.downloads * cohort_fraction(rows.created_at, rows.created_known, rows.window_start, rows.window_end)
+
+
 def model_universe(downloads: ibis.Table, facts: ibis.Table, *, cohort: str, exclude: tuple[str, ...]) -> ibis.Table:
     """Each model's downloads joined to its facts, weighted for the cohort, less the excluded kinds of repo."""
     rows = downloads.join(facts, "model_id")
     if cohort == "new":
-        rows = rows.mutate(downloads=rows.downloads * cohort_fraction(rows.created_at, rows.created_known, rows.window_start, rows.window_end))
+        rows = rows.mutate(downloads=first_year_downloads(rows))
     if "test-repos" in exclude:
         rows = rows.filter(~rows.test_repo)
     if "gguf" in exclude:
@@ -65,23 +76,26 @@ def model_universe(downloads: ibis.Table, facts: ibis.Table, *, cohort: str, exc
 
 
 def credited_universe(downloads: ibis.Table, facts: ibis.Table, credit: ibis.Table, attribution_table: ibis.Table, *, attribution: str) -> ibis.Table:
-    """Credited rows before the cohort and the exclusions, with what they need: new_fraction, test_repo, gguf.
+    """Credited rows before the cohort and the exclusions, with what they need: first_year_downloads, test_repo, gguf.
 
     One row per (period, model, credited namespace). Columns: period,
     model_id, entity_model (the model credited), namespace, downloads,
-    new_fraction (the part in the model's first year, see cohort_fraction),
-    test_repo, gguf, and the registry's developer, country and developer_type
-    (null where unattributed).
+    first_year_downloads (the part in the new-model cohort), test_repo,
+    gguf, and the registry's developer, country and developer_type (null
+    where unattributed).
     """
     rows = downloads.join(facts, "model_id")
-    rows = rows.mutate(new_fraction=cohort_fraction(rows.created_at, rows.created_known, rows.window_start, rows.window_end))
+    rows = rows.mutate(first_year_downloads=first_year_downloads(rows))
     if attribution == "origin":
         rows = rows.join(credit, "model_id").mutate(
-            downloads=ibis._.downloads * ibis._.fraction, entity_model=ibis._.root_id, credited_namespace=ibis._.root_namespace
+            downloads=ibis._.downloads * ibis._.fraction,
+            first_year_downloads=ibis._.first_year_downloads * ibis._.fraction,
+            entity_model=ibis._.root_id,
+            credited_namespace=ibis._.root_namespace,
         )
     else:
         rows = rows.mutate(entity_model=rows.model_id, credited_namespace=rows.namespace)
-    rows = rows.select("period", "model_id", "entity_model", "downloads", "new_fraction", "test_repo", "gguf", namespace="credited_namespace")
+    rows = rows.select("period", "model_id", "entity_model", "downloads", "first_year_downloads", "test_repo", "gguf", namespace="credited_namespace")
     return rows.left_join(attribution_table, "namespace").drop("namespace_right")
 
 
@@ -89,7 +103,7 @@ def method_rows(universe: ibis.Table, *, cohort: str, exclude: tuple[str, ...]) 
     """The credited universe weighted for the cohort, less the excluded kinds of repo and developer."""
     rows = universe
     if cohort == "new":
-        rows = rows.mutate(downloads=rows.downloads * rows.new_fraction)
+        rows = rows.mutate(downloads=rows.first_year_downloads)
     if "test-repos" in exclude:
         rows = rows.filter(~rows.test_repo)
     if "gguf" in exclude:
@@ -98,7 +112,7 @@ def method_rows(universe: ibis.Table, *, cohort: str, exclude: tuple[str, ...]) 
         rows = rows.filter(rows.developer_type.isnull() | (rows.developer_type != "individual"))
     if "unattributed" in exclude:
         rows = rows.filter(rows.developer_type.notnull())
-    return rows.drop("new_fraction", "test_repo", "gguf")
+    return rows.drop("first_year_downloads", "test_repo", "gguf")
 
 
 def credited_downloads(
@@ -114,7 +128,8 @@ def credited_downloads(
     """One row per (period, model, credited namespace): downloads after cohort weighting, credit splitting and exclusions.
 
     `downloads` has period (null for a single window), model_id, downloads
-    and the window_start/window_end each count came from. Columns out:
+    and either the window_start/window_end each count came from or, summed
+    per period, first_year_downloads. Columns out:
     period, model_id, entity_model (the model credited), namespace,
     developer, country, developer_type (null where unattributed), downloads.
     """
@@ -136,7 +151,7 @@ def method_cell_sums(con: ibis.BaseBackend, universe: ibis.Table, *, by: str) ->
     )
     return con.execute(
         keyed.group_by("key", "individual", "unattributed", "test_repo", "gguf").agg(
-            all=keyed.downloads.sum(), new=(keyed.downloads * keyed.new_fraction).sum()
+            all=keyed.downloads.sum(), new=keyed.first_year_downloads.sum()
         )
     )
 
