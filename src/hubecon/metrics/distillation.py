@@ -85,14 +85,15 @@ def family_of(text: str | None) -> tuple[str, str] | None:
     return None
 
 
-def marked(model_id: str, tags, card: dict) -> str | None:
-    """Why a model counts as distilled: 'name', 'tag', 'card', or None."""
+def marked(model_id: str, tags, card: object) -> str | None:
+    """Why a model counts as distilled: 'name', 'tag', 'card', or None. `card` (a mapping or JSON text) is parsed only when name and tags say nothing."""
     if NAME_MARKER.search(model_id.rsplit("/", 1)[-1]):
         return "name"
     for tag in tags if tags is not None and not isinstance(tags, float) else ():
         text = str(tag)
         if not text.startswith(("dataset:", "base_model:", "arxiv:")) and TAG_MARKER.match(text):
             return "tag"
+    card = parse_json_object(card)
     if any(CARD_TEACHER_KEYS.search(str(key)) for key in card) or CARD_PHRASE.search(str(card)):
         return "card"
     return None
@@ -140,16 +141,14 @@ def name_teacher_and_base(model_id: str) -> tuple[str | None, str | None, str | 
 
 def distilled_models(facts: pd.DataFrame, models: pd.DataFrame, parents: dict) -> pd.DataFrame:
     """Per distilled model: evidence, whether it derives from a distilled parent, teacher (name, id, how found) and base (ids or name)."""
-    info = models.set_index("model_id")
+    info = models.drop_duplicates("model_id").set_index("model_id").reindex(facts["model_id"])
     known_ids = set(facts["model_id"])
     lower_ids = {model_id.lower(): model_id for model_id in known_ids}
     evidence = {}
-    for model_id in facts["model_id"]:
-        tags = info.at[model_id, "tags"] if model_id in info.index else None
-        card = parse_json_object(info.at[model_id, "card_data"]) if model_id in info.index else {}
-        why = marked(model_id, tags, card)
+    for model_id, tags, card_data in zip(facts["model_id"], info["tags"], info["card_data"]):
+        why = marked(model_id, tags, card_data)
         if why:
-            evidence[model_id] = (why, card)
+            evidence[model_id] = (why, parse_json_object(card_data))
     rows = []
     for model_id, (why, card) in sorted(evidence.items()):
         own_parents = sorted(parents.get(model_id, []))
