@@ -922,15 +922,17 @@ class Hubecon:
         if model_id is not None and model_id not in set(facts["model_id"]):
             raise HubeconError(f"model '{model_id}' is not in the data")
         observations = self.store.table("observations")
-        snapshots = self.store.table("snapshots").select("snapshot_id", "taken_at")
-        all_time = self.store.con.execute(observations.filter(observations.downloads_all_time.notnull()).join(snapshots, "snapshot_id").select("snapshot_id", "taken_at", "model_id", "downloads_all_time"))
-        with_counts = set(all_time["snapshot_id"].unique())
+        counted = observations.filter(observations.downloads_all_time.notnull())
+        with_counts = set(self.store.con.execute(counted.select("snapshot_id").distinct())["snapshot_id"])
         history = History.of(self._catalogue, scope)
         history_ids = [sid for sid in history.snapshots["snapshot_id"] if sid in with_counts]
         note = ""
         if snapshot is None and len(history_ids) >= 2:
             mode, chosen = "history", None
-            values = ad.history_adoption(facts, all_time[all_time["snapshot_id"].isin(history_ids)])
+            snapshots = self.store.table("snapshots").select("snapshot_id", "taken_at")
+            created = ibis.memtable(facts.loc[ad.eligible(facts), ["model_id", "created_at"]])
+            near = self.store.con.execute(ad.near_ages(counted.filter(counted.snapshot_id.isin(history_ids)), snapshots, created))
+            values = ad.history_adoption(facts, near)
             keys = ["age", "size_bucket"]
             data = self._structure_data(f"cumulative downloads at ages {', '.join(map(str, ad.AGES))} days from {len(history_ids)} {history.scope} snapshots", "downloads_all_time at ages")
         else:
@@ -943,7 +945,7 @@ class Hubecon:
                 note = f"the default snapshot {chosen['snapshot_id']} has no all-time download counts (a listing of 30-day counts only); using {candidates['snapshot_id'].iloc[-1]}, the latest that has them"
                 chosen = candidates.iloc[-1]
             mode = "single snapshot"
-            present = all_time[all_time["snapshot_id"] == chosen["snapshot_id"]][["model_id", "downloads_all_time"]]
+            present = self.store.con.execute(counted.filter(counted.snapshot_id == chosen["snapshot_id"]).select("model_id", "downloads_all_time"))
             values = ad.single_snapshot_adoption(facts.merge(present, on="model_id"), chosen["taken_at"])
             keys = ["size_bucket"]
             data = self.data_info(chosen)
@@ -967,7 +969,8 @@ class Hubecon:
         figure = "downloads_all_time" if mode == "history" else "per_day"
         ranked = values.sort_values([*keys, figure, "model_id"], ascending=[True] * len(keys) + [False, True]).groupby(keys, sort=True).head(ad.REFERENCE_MODELS)
         reference = ranked.groupby(keys, as_index=False).agg(median=(figure, "median"), n=(figure, "size"), models=("model_id", list))
-        used = set(all_time[all_time["snapshot_id"].isin(history_ids if mode == "history" else [chosen["snapshot_id"]])]["model_id"])
+        used_snapshots = history_ids if mode == "history" else [chosen["snapshot_id"]]
+        used = set(self.store.con.execute(counted.filter(counted.snapshot_id.isin(used_snapshots)).select("model_id").distinct())["model_id"])
         universe = facts[facts["model_id"].isin(used)]
         no_value = universe[universe["size_bucket"].isna() | ~universe["created_known"].fillna(False).astype(bool)]
         return result(

@@ -14,6 +14,7 @@ itself included.
 
 from __future__ import annotations
 
+import ibis
 import pandas as pd
 
 AGES = (7, 14, 30, 60, 90, 180, 365)
@@ -48,6 +49,19 @@ def single_snapshot_adoption(models: pd.DataFrame, taken_at: pd.Timestamp) -> pd
     rows["downloads_all_time"] = rows["downloads_all_time"].astype(float)
     rows["per_day"] = rows["downloads_all_time"] / rows["age_days"]
     return normalise(rows, ["size_bucket"], "per_day")
+
+
+def near_ages(observations: ibis.Table, snapshots: ibis.Table, created: ibis.Table) -> ibis.Table:
+    """The all-time counts within reach of some age in AGES, a superset of what history_adoption picks from.
+
+    `created` holds model_id, created_at of the eligible models. A day of
+    slack beyond TOLERANCE_DAYS keeps every row the exact rule (in pandas,
+    to the second) might take.
+    """
+    rows = observations.filter(observations.downloads_all_time.notnull()).join(snapshots, "snapshot_id").join(created, "model_id")
+    age = (rows.taken_at.epoch_seconds() - rows.created_at.epoch_seconds()) / 86400
+    near = ibis.or_(*[(age - target).abs() <= TOLERANCE_DAYS + 1 for target in AGES])
+    return rows.filter(near).select("snapshot_id", "taken_at", "model_id", "downloads_all_time")
 
 
 def history_adoption(models: pd.DataFrame, observations: pd.DataFrame) -> pd.DataFrame:
