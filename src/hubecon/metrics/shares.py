@@ -63,16 +63,26 @@ def first_year_downloads(rows: ibis.Table) -> ibis.Column:
     return rows.downloads * cohort_fraction(rows.created_at, rows.created_known, rows.window_start, rows.window_end)
 
 
-def model_universe(downloads: ibis.Table, facts: ibis.Table, *, cohort: str, exclude: tuple[str, ...]) -> ibis.Table:
-    """Each model's downloads joined to its facts, weighted for the cohort, less the excluded kinds of repo."""
+def with_facts(downloads: ibis.Table, facts: ibis.Table) -> ibis.Table:
+    """Each model's downloads joined to its facts, with the part in the new-model cohort (first_year_downloads)."""
     rows = downloads.join(facts, "model_id")
+    return rows.mutate(first_year_downloads=first_year_downloads(rows))
+
+
+def repo_choices(rows: ibis.Table, *, cohort: str, exclude: tuple[str, ...]) -> ibis.Table:
+    """Rows weighted for the cohort, less the excluded kinds of repo (test/CI, GGUF)."""
     if cohort == "new":
-        rows = rows.mutate(downloads=first_year_downloads(rows))
+        rows = rows.mutate(downloads=rows.first_year_downloads)
     if "test-repos" in exclude:
         rows = rows.filter(~rows.test_repo)
     if "gguf" in exclude:
         rows = rows.filter(~rows.gguf)
     return rows
+
+
+def model_universe(downloads: ibis.Table, facts: ibis.Table, *, cohort: str, exclude: tuple[str, ...]) -> ibis.Table:
+    """Each model's downloads joined to its facts, weighted for the cohort, less the excluded kinds of repo."""
+    return repo_choices(with_facts(downloads, facts), cohort=cohort, exclude=exclude)
 
 
 def credited_universe(downloads: ibis.Table, facts: ibis.Table, credit: ibis.Table, attribution_table: ibis.Table, *, attribution: str) -> ibis.Table:
@@ -84,8 +94,7 @@ def credited_universe(downloads: ibis.Table, facts: ibis.Table, credit: ibis.Tab
     gguf, and the registry's developer, country and developer_type (null
     where unattributed).
     """
-    rows = downloads.join(facts, "model_id")
-    rows = rows.mutate(first_year_downloads=first_year_downloads(rows))
+    rows = with_facts(downloads, facts)
     if attribution == "origin":
         rows = rows.join(credit, "model_id").mutate(
             downloads=ibis._.downloads * ibis._.fraction,
@@ -101,13 +110,7 @@ def credited_universe(downloads: ibis.Table, facts: ibis.Table, credit: ibis.Tab
 
 def method_rows(universe: ibis.Table, *, cohort: str, exclude: tuple[str, ...]) -> ibis.Table:
     """The credited universe weighted for the cohort, less the excluded kinds of repo and developer."""
-    rows = universe
-    if cohort == "new":
-        rows = rows.mutate(downloads=rows.first_year_downloads)
-    if "test-repos" in exclude:
-        rows = rows.filter(~rows.test_repo)
-    if "gguf" in exclude:
-        rows = rows.filter(~rows.gguf)
+    rows = repo_choices(universe, cohort=cohort, exclude=exclude)
     if "individuals" in exclude:
         rows = rows.filter(rows.developer_type.isnull() | (rows.developer_type != "individual"))
     if "unattributed" in exclude:
