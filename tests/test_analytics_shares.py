@@ -536,3 +536,17 @@ def test_cli_sensitivity_on_the_embedded_data():
     assert default["cell"].nunique() == 1 and default["cell"].iloc[0] == document["default_cell"]
     for row in document["rows"]:
         assert row["min_share"] - 1e-12 <= row["default_share"] <= row["max_share"] + 1e-12
+
+
+def test_a_session_keeps_only_the_latest_few_history_tables_and_recomputes_an_evicted_one(registry_file):
+    from hubecon.api import KEPT_HISTORY_TABLES
+
+    # A session of its own: the module's shared one must keep its tables.
+    batches = [batch(snapshot_frame(i), f"hub-stats-{taken}", taken, "full") for i, taken in enumerate(TAKEN)]
+    session = Hubecon(Store.in_memory(batches, DataDescription("store", "history fixture")), load_registry(registry_file))
+    first = session.share(period="month")
+    for until in ("2025-02-28", "2025-03-10", "2025-03-20", "2025-03-31", "2025-04-30")[:KEPT_HISTORY_TABLES + 1]:
+        session.share(since="2025-01-01", until=until)
+    assert len(session._histories) == KEPT_HISTORY_TABLES
+    again = session.share(period="month")  # evicted above: computed anew, the same figures
+    pd.testing.assert_frame_equal(again, first)

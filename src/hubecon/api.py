@@ -8,9 +8,11 @@ params, data, n) in `DataFrame.attrs["envelope"]`.
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import json
 import os
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -71,6 +73,7 @@ from hubecon.store.engine import check_engine
 from hubecon.store.store import CATALOGUE, DataDescription, Store, add_snapshots, snapshots_in_window
 
 ROLLING_WINDOW = pd.Timedelta(days=30)
+KEPT_HISTORY_TABLES = 4
 SAMPLE_NOTE = "a curated sample, not the whole Hub: not comparable to whole-Hub figures such as the study's"
 SINGLE_WINDOW = "(single window)"
 DISTILLATION_COLUMNS = [
@@ -144,7 +147,7 @@ class Hubecon:
         self._store = store
         self.registry = registry
         self.store_path = store_path
-        self._histories: dict[tuple, Measured] = {}
+        self._histories: OrderedDict[tuple, tuple[ibis.Table, Measured]] = OrderedDict()  # most recently used last
 
     @cached_property
     def store(self) -> Store:
@@ -249,9 +252,13 @@ class Hubecon:
         credit = self.enriched.credit[["model_id", "root_id", "root_namespace", "fraction"]]
         return ibis.memtable(facts), ibis.memtable(credit)
 
+    @functools.cache  # noqa: B019 (one table per registry variant for the session's life)
+    def _attribution_table(self, registry_variant: str) -> ibis.Table:
+        return ibis.memtable(self.registry.attribution(registry_variant))
+
     def _credited(self, downloads: ibis.Table, *, attribution: str, cohort: str, exclude: tuple[str, ...], registry_variant: str) -> ibis.Table:
         facts, credit = self._fact_tables
-        attribution_table = ibis.memtable(self.registry.attribution(registry_variant))
+        attribution_table = self._attribution_table(registry_variant)
         return credited_downloads(
             downloads,
             facts,
@@ -278,14 +285,20 @@ class Hubecon:
         if period is not None:
             check_choice("period", period, PERIODS)
         key = (period, since, until, scope)
-        if key not in self._histories:
+        if key in self._histories:
+            self._histories.move_to_end(key)
+        else:
             self._histories[key] = self._history_measured(period, since, until, scope)
-        shared = self._histories[key]
+            # A long-lived session (`hubecon serve`) asks for many windows: only the latest few stay in the engine.
+            while len(self._histories) > KEPT_HISTORY_TABLES:
+                cached, _ = self._histories.popitem(last=False)[1]
+                cached.release()
+        shared = self._histories[key][1]
         # Envelopes get their own copies of the blocks, so one result's edits never show in another's.
         return replace(shared, data=copy.deepcopy(shared.data), window=copy.deepcopy(shared.window))
 
-    def _history_measured(self, period: str | None, since: str | None, until: str | None, scope: str | None) -> "Measured":
-        """D(m, W) per period of a history, computed once per session: every command over time reuses the table."""
+    def _history_measured(self, period: str | None, since: str | None, until: str | None, scope: str | None) -> tuple[ibis.Table, "Measured"]:
+        """D(m, W) per period of a history as a table cached in the engine, and what it measures; every command over time reuses it."""
         if since is not None or until is not None:
             # A time range reads only the files of the snapshots it needs (DESIGN.md §2).
             observations = self.store.observations_for(snapshots_in_window(History.of(self._catalogue, scope).snapshots, *day_bounds(since, until)))
@@ -318,7 +331,7 @@ class Hubecon:
             "shortened": windows.shortened,
             "estimated": estimated,
         }
-        return Measured(downloads.drop("estimated"), data, window, None)
+        return downloads, Measured(downloads.drop("estimated"), data, window, None)
 
     def share(
         self,
@@ -682,7 +695,7 @@ class Hubecon:
         sums = {
             (measure, attribution, variant): method_cell_sums(
                 self.store.con,
-                credited_universe(measured.downloads, facts, credit, ibis.memtable(self.registry.attribution(variant)), attribution=attribution),
+                credited_universe(measured.downloads, facts, credit, self._attribution_table(variant), attribution=attribution),
                 by="country",
             )
             for measure, measured in measures.items()
