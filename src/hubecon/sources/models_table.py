@@ -11,20 +11,33 @@ parameter counts, `baseModels` and card data.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hubecon.errors import InputError
 from hubecon.sources.files import file_sha256, integer_values, read_table_file, timestamp_values
 from hubecon.sources.hub_fields import (
-    license_from_tags,
-    lineage_edges,
-    namespace_of,
+    EDGE_COLUMNS,
+    arrow_values,
+    base_model_edges,
+    card_licence,
+    cards_that_may_hold,
+    concat_edges,
+    edges_from_card,
+    is_arrow,
+    licences_from_tags,
+    namespaces,
     params_from_gguf,
     params_from_safetensors,
+    python_values,
     parse_json_object,
-    parse_tags,
+    tag_edges,
+    tag_lists,
 )
 from hubecon.store.schema import SCOPES, SnapshotBatch
 
@@ -72,7 +85,7 @@ def read_models_table(path: Path | str, *, taken_at: pd.Timestamp, scope: str = 
     path = Path(path)
     if scope not in SCOPES:
         raise InputError(path, f"scope must be one of {', '.join(SCOPES)}, not '{scope}'", field="scope")
-    frame = read_table_file(path)
+    frame = read_table_file(path, nested_as_arrow=True)
     return models_batch(frame, origin=path, taken_at=taken_at, scope=scope, source=source or path.name, params=params, sha256=file_sha256(path))
 
 
@@ -112,23 +125,50 @@ def models_batch(frame: pd.DataFrame, *, origin: object, taken_at: pd.Timestamp,
         why = f"; first: row {first['row']}, field '{first['field']}': {first['problem']}" if first is not None else ""
         raise InputError(origin, f"no acceptable rows ({len(frame)} read){why}")
 
+    kept_rows = int(keep.sum())
+
     def kept(series: pd.Series | None) -> pd.Series:
         if series is None:
-            return pd.Series([None] * int(keep.sum()), dtype=object)
-        return series[keep].reset_index(drop=True)
+            return pd.Series([None] * kept_rows, dtype=object)
+        return series if kept_rows == len(frame) else series[keep].reset_index(drop=True)
 
     def optional(name: str) -> pd.Series | None:
         if name not in columns:
             return None
         column = frame[columns[name]]
-        return column.where(column != "", None).astype(object) if pd.api.types.is_string_dtype(column) else column
+        return column.mask(column == "") if pd.api.types.is_string_dtype(column) else column
 
-    ids = kept(model_ids).astype(object)
-    tags = kept(optional("tags")).map(parse_tags)
-    # Card data stay text; they are parsed only for the rows whose licence or lineage must come from them.
+    ids = kept(model_ids)
+    tags = tag_lists(kept(optional("tags")))
     cards = kept(optional("card_data"))
-    config_arch = kept(optional("config")).map(model_type)
-    params_total = kept(optional("safetensors")).map(params_from_safetensors).combine_first(kept(optional("gguf")).map(params_from_gguf))
+    licences = licences_from_tags(tags).to_pandas()
+    base_edges = base_model_edges(kept(optional("base_models")))
+    has_edges = np.zeros(kept_rows, dtype=bool)
+    has_edges[base_edges["row"].to_numpy(dtype=int)] = True
+    found_in_tags = tag_edges(tags, ~has_edges)
+    has_edges[found_in_tags["row"].to_numpy(dtype=int)] = True
+    # Card data stay text; they are parsed only for the rows whose licence or lineage must come from them.
+    may_hold = cards_that_may_hold(cards, {"license": ("VARCHAR",), "base_model": ("VARCHAR", "ARRAY")}, wanted=licences.isna().to_numpy() | ~has_edges)
+    licence_from_card = may_hold["license"] & licences.isna().to_numpy()
+    edges_from_cards = may_hold["base_model"] & ~has_edges
+    card_rows = np.flatnonzero(licence_from_card | edges_from_cards)
+    card_licences, card_edges = {}, []
+    # Arrow is slow to take no rows from a long text column (it joins the column's chunks first).
+    card_values = python_values(cards.iloc[card_rows]) if len(card_rows) else []
+    for row, card in zip(card_rows, card_values):
+        card = parse_json_object(card)
+        if licence_from_card[row]:
+            card_licences[row] = card_licence(card)
+        if edges_from_cards[row]:
+            card_edges += [(row, parent, relation) for parent, relation in edges_from_card(card)]
+    licences.iloc[list(card_licences)] = list(card_licences.values())
+    edges = concat_edges(
+        [
+            base_edges.assign(source="hub:baseModels"),
+            found_in_tags.assign(source="hub:tags"),
+            pd.DataFrame(card_edges, columns=EDGE_COLUMNS).assign(source="card:base_model"),
+        ]
+    )
     observations = pd.DataFrame(
         {
             "model_id": ids,
@@ -142,24 +182,27 @@ def models_batch(frame: pd.DataFrame, *, origin: object, taken_at: pd.Timestamp,
         {
             "model_id": ids,
             "hub_object_id": kept(optional("hub_object_id")),
-            "namespace": ids.map(namespace_of),
+            "namespace": namespaces(arrow_values(ids)).to_pandas(),
             "created_at": kept(stamps.get("created_at")),
             "last_modified": kept(stamps.get("last_modified")),
             "pipeline_tag": kept(optional("pipeline_tag")),
             "library": kept(optional("library")),
-            "license": [license_from_tags(t) or card_licence(c) for t, c in zip(tags, cards)],
-            "tags": tags,
-            "params_total": params_total.astype("Int64"),
-            "gguf": kept(optional("gguf")).map(json_text),
-            "config_arch": config_arch,
-            "card_data": kept(optional("card_data")).map(json_text),
+            "license": licences,
+            "tags": pd.Series(pd.arrays.ArrowExtensionArray(tags)),
+            "params_total": safetensors_params(kept(optional("safetensors"))).combine_first(each_distinct(kept(optional("gguf")), params_from_gguf)).astype("Int64"),
+            "gguf": json_texts(kept(optional("gguf"))),
+            "config_arch": each_distinct(kept(optional("config")), model_type),
+            "card_data": json_texts(cards),
         }
     )
-    edges = [
-        edge
-        for model_id, model_tags, card, base in zip(ids, tags, cards, kept(optional("base_models")))
-        for edge in lineage_edges(model_id, base_models=base, tags=model_tags, card=card)
-    ]
+    lineage_records = pd.DataFrame(
+        {
+            "child_id": ids.iloc[edges["row"].to_numpy(dtype=int)].reset_index(drop=True),
+            "parent_id": edges["parent_id"],
+            "relation": edges["relation"],
+            "source": edges["source"],
+        }
+    )
     stamp = pd.Timestamp(taken_at)
     return SnapshotBatch(
         taken_at=stamp.tz_convert("UTC") if stamp.tzinfo else stamp.tz_localize("UTC"),
@@ -168,7 +211,7 @@ def models_batch(frame: pd.DataFrame, *, origin: object, taken_at: pd.Timestamp,
         params=params or {},
         observations=observations,
         model_records=model_records,
-        lineage_records=pd.DataFrame(edges, columns=["child_id", "parent_id", "relation", "source"]),
+        lineage_records=lineage_records,
         sha256=sha256,
         rejected=rejected,
         rows_read=len(frame),
@@ -176,9 +219,36 @@ def models_batch(frame: pd.DataFrame, *, origin: object, taken_at: pd.Timestamp,
     )
 
 
-def card_licence(card: object) -> str | None:
-    licence = parse_json_object(card).get("license")
-    return licence if isinstance(licence, str) else None
+def each_distinct(values: pd.Series, function: Callable[[object], object]) -> pd.Series:
+    """`function` of each value present (a missing value has none); a text column repeats itself
+    (configs, GGUF metadata), so each distinct text is parsed once."""
+    results = pd.Series(None, index=values.index, dtype=object)
+    present = values.notna().to_numpy()
+    if isinstance(values.dtype, pd.StringDtype):
+        codes, distinct = pd.factorize(values[present])
+        results[present] = np.array([function(value) for value in distinct], dtype=object)[codes]
+    elif present.any():
+        results[present] = python_values(values[present]).map(function).to_numpy(dtype=object)
+    return results
+
+
+def safetensors_params(values: pd.Series) -> pd.Series:
+    """The parameter count of a `safetensors` mapping (a Parquet struct is read column-wise); text is not read."""
+    column = arrow_values(values) if is_arrow(values) else pa.chunked_array([], pa.null())
+    if pa.types.is_struct(column.type) and "total" in {field.name for field in column.type}:
+        totals = pc.struct_field(column.combine_chunks(), "total")
+        totals = pc.if_else(pc.and_(pc.is_valid(column), pc.greater(totals, 0)), totals, None)
+        return totals.cast(pa.int64(), safe=False).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get).astype(object)
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return pd.Series([None] * len(values), dtype=object)
+    return each_distinct(values, params_from_safetensors)
+
+
+def json_texts(values: pd.Series) -> pd.Series:
+    """Card data and GGUF metadata as JSON text, whether the source gave text or a parsed object."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values
+    return each_distinct(values, json_text)
 
 
 def model_type(config: object) -> str | None:
