@@ -17,6 +17,8 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
+from hubecon.store.engine import epoch_seconds
+
 AGES = (7, 14, 30, 60, 90, 180, 365)
 TOLERANCE_DAYS = 3
 REFERENCE_MODELS = 10
@@ -59,7 +61,7 @@ def near_ages(observations: ibis.Table, snapshots: ibis.Table, created: ibis.Tab
     to the second) might take.
     """
     rows = observations.filter(observations.downloads_all_time.notnull()).join(snapshots, "snapshot_id").join(created, "model_id")
-    age = (rows.taken_at.epoch_seconds() - rows.created_at.epoch_seconds()) / 86400
+    age = (epoch_seconds(rows.taken_at) - epoch_seconds(rows.created_at)) / 86400
     near = ibis.or_(*[(age - target).abs() <= TOLERANCE_DAYS + 1 for target in AGES])
     return rows.filter(near).select("snapshot_id", "taken_at", "model_id", "downloads_all_time")
 
