@@ -944,8 +944,8 @@ class Hubecon:
             mode, chosen = "history", None
             snapshots = self.store.table("snapshots").select("snapshot_id", "taken_at")
             created = ibis.memtable(facts.loc[ad.eligible(facts), ["model_id", "created_at"]])
-            near = self.store.con.execute(ad.near_ages(counted.filter(counted.snapshot_id.isin(history_ids)), snapshots, created))
-            values = ad.history_adoption(facts, near)
+            at_ages = self.store.con.execute(ad.counts_at_ages(counted.filter(counted.snapshot_id.isin(history_ids)), snapshots, created))
+            values = ad.history_adoption(facts, at_ages)
             keys = ["age", "size_bucket"]
             data = self._structure_data(f"cumulative downloads at ages {', '.join(map(str, ad.AGES))} days from {len(history_ids)} {history.scope} snapshots", "downloads_all_time at ages")
         else:
