@@ -223,7 +223,7 @@ def con():
 
 
 def shifts_of(con, facts, units, seed):
-    return property_periods(con, facts, units, MOE_ONLY, period_kind=OBSERVATION_WINDOW, sizes=True, seed=seed).multipliers
+    return property_periods(con, facts, ibis.memtable(units), MOE_ONLY, period_kind=OBSERVATION_WINDOW, sizes=True, seed=seed).multipliers
 
 
 def test_planted_trends_over_ten_periods_are_detected(con):

@@ -944,8 +944,8 @@ class Hubecon:
             mode, chosen = "history", None
             snapshots = self.store.table("snapshots").select("snapshot_id", "taken_at")
             created = ibis.memtable(facts.loc[ad.eligible(facts), ["model_id", "created_at"]])
-            near = self.store.con.execute(ad.near_ages(counted.filter(counted.snapshot_id.isin(history_ids)), snapshots, created))
-            values = ad.history_adoption(facts, near)
+            at_ages = self.store.con.execute(ad.counts_at_ages(counted.filter(counted.snapshot_id.isin(history_ids)), snapshots, created))
+            values = ad.history_adoption(facts, at_ages)
             keys = ["age", "size_bucket"]
             data = self._structure_data(f"cumulative downloads at ages {', '.join(map(str, ad.AGES))} days from {len(history_ids)} {history.scope} snapshots", "downloads_all_time at ages")
         else:
@@ -1252,11 +1252,9 @@ class Hubecon:
             period = period or "month"
             check_choice("period", period, tr.WINDOW_PERIODS)
             measured = self.measured(None, period, since, until, None)
-            bounds = pd.DataFrame(measured.window["periods"])
-            # One row per (period, model): a model counts once in a period, whatever the number of differences it spans.
-            steps = measured.downloads
-            per_model = self.store.con.execute(steps.group_by("period", "model_id").agg(downloads=steps.downloads.sum())).merge(bounds, on="period")
-            units, kind, snapshot_id = tr.window_units(per_model, weights), tr.OBSERVATION_WINDOW, None
+            # The history's table has one row per (period, model): a model counts once in a period, whatever the number of differences it spans.
+            units = tr.window_units(measured.downloads, weights, pd.DataFrame(measured.window["periods"]))
+            kind, snapshot_id = tr.OBSERVATION_WINDOW, None
             data, window = measured.data, measured.window
         else:
             period = period or "year"
@@ -1265,7 +1263,8 @@ class Hubecon:
                 raise HubeconError("--since/--until: a single snapshot has one 30-day window; filter creation cohorts with --created-since/--created-until instead")
             chosen = self.snapshot(snapshot)
             downloads = self.store.con.execute(self._downloads(chosen).select("model_id", "downloads"))
-            units, unknown = tr.cohort_units(facts, downloads, weights, period)
+            known, unknown = tr.cohort_units(facts, downloads, weights, period)
+            units = ibis.memtable(known)
             kind, snapshot_id, data = tr.CREATION_COHORT, chosen["snapshot_id"], self.data_info(chosen)
             window = {"period": f"creation {period}", "note": "periods are creation cohorts; downloads are the snapshot's 30-day counts"}
         computed = tr.property_periods(self.store.con, facts, units, metrics, period_kind=kind, sizes=sizes, seed=seed, unknown=unknown)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
+from hubecon.store.engine import epoch_seconds
+
 AGES = (7, 14, 30, 60, 90, 180, 365)
 TOLERANCE_DAYS = 3
 REFERENCE_MODELS = 10
@@ -51,30 +53,26 @@ def single_snapshot_adoption(models: pd.DataFrame, taken_at: pd.Timestamp) -> pd
     return normalise(rows, ["size_bucket"], "per_day")
 
 
-def near_ages(observations: ibis.Table, snapshots: ibis.Table, created: ibis.Table) -> ibis.Table:
-    """The all-time counts within reach of some age in AGES, a superset of what history_adoption picks from.
+def counts_at_ages(observations: ibis.Table, snapshots: ibis.Table, created: ibis.Table) -> ibis.Table:
+    """Per (model, age in AGES): the all-time count of the snapshot nearest that age within ±TOLERANCE_DAYS (ties: the earlier).
 
-    `created` holds model_id, created_at of the eligible models. A day of
-    slack beyond TOLERANCE_DAYS keeps every row the exact rule (in pandas,
-    to the second) might take.
+    `created` holds model_id, created_at of the eligible models. Ages are
+    more than 2 × TOLERANCE_DAYS apart, so a snapshot is near one age at most.
+    Columns: model_id, age, snapshot_id, taken_at, age_at, downloads_all_time.
     """
     rows = observations.filter(observations.downloads_all_time.notnull()).join(snapshots, "snapshot_id").join(created, "model_id")
-    age = (rows.taken_at.epoch_seconds() - rows.created_at.epoch_seconds()) / 86400
-    near = ibis.or_(*[(age - target).abs() <= TOLERANCE_DAYS + 1 for target in AGES])
-    return rows.filter(near).select("snapshot_id", "taken_at", "model_id", "downloads_all_time")
+    rows = rows.mutate(age_at=(epoch_seconds(rows.taken_at) - epoch_seconds(rows.created_at)) / 86400)
+    rows = rows.mutate(age=ibis.cases(*[((rows.age_at - age).abs() <= TOLERANCE_DAYS, age) for age in AGES], else_=ibis.null("int64")))
+    rows = rows.filter(rows.age.notnull())
+    nearest_first = ibis.window(group_by=[rows.model_id, rows.age], order_by=[(rows.age_at - rows.age).abs(), rows.taken_at])
+    rows = rows.mutate(rank=ibis.row_number().over(nearest_first))
+    return rows.filter(rows["rank"] == 0).select("model_id", "age", "snapshot_id", "taken_at", "age_at", "downloads_all_time")
 
 
-def history_adoption(models: pd.DataFrame, observations: pd.DataFrame) -> pd.DataFrame:
-    """observations: model_id, snapshot_id, taken_at, downloads_all_time. One row per (eligible model, age with a snapshot within ±3 days)."""
+def history_adoption(models: pd.DataFrame, at_ages: pd.DataFrame) -> pd.DataFrame:
+    """`at_ages` as counts_at_ages gives them. One row per (eligible model, age with a snapshot within ±3 days)."""
     known = models[eligible(models)][["model_id", "size_bucket", "created_at"]]
-    seen = observations[observations["downloads_all_time"].notna()].merge(known, on="model_id")
-    seen = seen.assign(age_at=(pd.to_datetime(seen["taken_at"], utc=True) - pd.to_datetime(seen["created_at"], utc=True)).dt.total_seconds() / 86400)
-    picked = []
-    for age in AGES:
-        near = seen.assign(age=age, off_by=(seen["age_at"] - age).abs())
-        near = near[near["off_by"] <= TOLERANCE_DAYS].sort_values(["model_id", "off_by", "taken_at"])
-        picked.append(near.drop_duplicates("model_id"))
     columns = ["model_id", "size_bucket", "created_at", "age", "snapshot_id", "taken_at", "age_at", "downloads_all_time"]
-    at_ages = pd.concat(picked, ignore_index=True)[columns] if picked else pd.DataFrame(columns=columns)
+    at_ages = at_ages.merge(known, on="model_id")[columns].sort_values(["age", "model_id"], ignore_index=True)
     at_ages["downloads_all_time"] = at_ages["downloads_all_time"].astype(float)
     return normalise(at_ages, ["age", "size_bucket"], "downloads_all_time")

@@ -47,20 +47,18 @@ def is_format_conversion(model_id: str, library: object, tags: object) -> bool:
 
 def repo_kinds(facts: pd.DataFrame, models: pd.DataFrame, parents: dict, credit: pd.DataFrame, attribution: pd.DataFrame) -> pd.DataFrame:
     """Per model: namespace, kind, quantization format and whether it is built on another developer's model."""
-    library = dict(zip(models["model_id"], models["library"]))
-    tags = dict(zip(models["model_id"], models["tags"]))
-    kinds = []
-    for model_id, quantized, relation in zip(facts["model_id"], facts["quantized_variant"], facts["derivative_kind"]):
-        if bool(quantized):
-            kinds.append("quantized")
-        elif (parents.get(model_id) or CONVERSION_MARKER.search(model_id.rsplit("/", 1)[-1])) and is_format_conversion(model_id, library.get(model_id), tags.get(model_id)):
-            kinds.append("format conversion")
-        elif relation in ("adapter", "merge", "finetune"):
-            kinds.append(relation)
-        else:
-            kinds.append("original")
-    no_parent = np.array([not parents.get(model_id) for model_id in facts["model_id"]], dtype=bool)
-    repackaging = np.isin(np.array(kinds, dtype=object), ["quantized", "format conversion"])
+    model_ids = facts["model_id"].astype(object)
+    no_parent = ~model_ids.map(lambda model_id: bool(parents.get(model_id))).to_numpy(dtype=bool)
+    marked = model_ids.str.rsplit("/", n=1).str[-1].str.contains(CONVERSION_MARKER).to_numpy(dtype=bool)
+    quantized = facts["quantized_variant"].fillna(False).astype(bool).to_numpy()
+    # Only repos with a parent or a marker can be conversions: the per-row check runs on those alone.
+    candidates = ~quantized & (~no_parent | marked)
+    described = models.set_index("model_id").reindex(model_ids[candidates])
+    conversion = np.zeros(len(facts), dtype=bool)
+    conversion[candidates] = [is_format_conversion(model_id, library, tags) for model_id, library, tags in zip(model_ids[candidates], described["library"], described["tags"])]
+    relation = facts["derivative_kind"].where(facts["derivative_kind"].isin(["adapter", "merge", "finetune"]), "original").astype(object).to_numpy()
+    kinds = np.where(quantized, "quantized", np.where(conversion, "format conversion", relation)).astype(object)
+    repackaging = quantized | conversion
     return pd.DataFrame(
         {
             "model_id": facts["model_id"].to_numpy(),
@@ -98,11 +96,9 @@ def namespace_roles(kinds: pd.DataFrame) -> pd.DataFrame:
         roles.append("intermediary" if meets_threshold(repack, repos) else "fine-tuner" if meets_threshold(tune, repos) else None)
     table["role"] = roles
     formats = kinds[kinds["kind"] == "quantized"].assign(fmt=lambda frame: frame["quantization_format"].fillna("other"))
-    by_format = formats.groupby(["namespace", "fmt"]).size()
-    listed = {
-        namespace: ", ".join(f"{fmt} {count}" for (_, fmt), count in group.sort_values(ascending=False).items())
-        for namespace, group in by_format.groupby(level=0, sort=False)
-    }
+    # Most repos first; equal counts in format order.
+    by_format = formats.groupby(["namespace", "fmt"]).size().rename("repos").reset_index().sort_values(["namespace", "repos"], ascending=[True, False], kind="stable")
+    listed = (by_format["fmt"] + " " + by_format["repos"].astype(str)).groupby(by_format["namespace"]).agg(", ".join)
     table["formats"] = table["namespace"].map(listed).fillna("")
     return table
 

@@ -19,15 +19,18 @@ def check_row(check: str, frame: pd.DataFrame, *, what: str, downloads: float | 
 
 
 def frozen_counters(steps: ibis.Table) -> ibis.Table:
-    """Models that were counting and then show 0 for ≥ 2 consecutive differences (exact steps only): model_id, frozen_since."""
+    """Models that were counting and then show 0 for ≥ 2 consecutive differences (exact steps only): model_id, frozen_since.
+
+    Flagged once per freeze, at its FROZEN_STEPS-th zero: the step whose
+    FROZEN_STEPS - 1 predecessors are zero and the one before those positive.
+    Zeros before the first positive are not a freeze.
+    """
     exact = steps.filter(~steps.estimated & steps.downloads.notnull())
-    counting = (exact.downloads > 0).cast("int64")
-    # Each positive step opens a run; the zeros after it are counted within the run, and a run reaching
-    # FROZEN_STEPS zeros flags the model once, at that step. Zeros before the first positive are not a freeze.
-    exact = exact.mutate(counting=counting, run=counting.sum().over(ibis.cumulative_window(group_by=exact.model_id, order_by=exact.cur_taken_at)))
-    exact = exact.mutate(zero_after_count=(exact.counting == 0) & (exact.run > 0))
-    exact = exact.mutate(zeros=exact.zero_after_count.cast("int64").sum().over(ibis.cumulative_window(group_by=[exact.model_id, exact.run], order_by=exact.cur_taken_at)))
-    frozen = exact.filter(exact.zero_after_count & (exact.zeros == FROZEN_STEPS))
+    in_order = ibis.window(group_by=exact.model_id, order_by=exact.cur_taken_at)
+    # The lags are columns before the filter: a filter on them would otherwise be applied before they are computed.
+    exact = exact.mutate(**{f"before_{k}": exact.downloads.lag(k).over(in_order) for k in range(1, FROZEN_STEPS + 1)})
+    zeros = [exact.downloads == 0] + [exact[f"before_{k}"] == 0 for k in range(1, FROZEN_STEPS)]
+    frozen = exact.filter(ibis.and_(*zeros) & (exact[f"before_{FROZEN_STEPS}"] > 0))
     return frozen.select("model_id", frozen_since="cur_taken_at").order_by("model_id", "frozen_since")
 
 
@@ -56,8 +59,10 @@ class HistoryChecks:
 
     @classmethod
     def of(cls, con: ibis.BaseBackend, steps: ibis.Table, *, capped: bool) -> "HistoryChecks":
-        frozen = pd.DataFrame(columns=["model_id", "frozen_since"]) if capped else con.execute(frozen_counters(steps))
-        return cls(con.execute(flagged_steps(steps)), frozen, con.execute(spikes(steps)))
+        # Three checks read the steps: built once, not once per check.
+        with steps.cache() as built:
+            frozen = pd.DataFrame(columns=["model_id", "frozen_since"]) if capped else con.execute(frozen_counters(built))
+            return cls(con.execute(flagged_steps(built)), frozen, con.execute(spikes(built)))
 
 
 def quality_report(

@@ -13,6 +13,7 @@ import ibis
 import pandas as pd
 
 from hubecon.enrich.registry import INDIVIDUALS, OTHER, UNATTRIBUTED, country_label
+from hubecon.store.engine import epoch_seconds
 
 GROUPINGS = ("country", "type", "developer", "model")
 LABELS = ("registry", "study")
@@ -38,9 +39,9 @@ def cohort_fraction(created_at: ibis.Column, created_known: ibis.Column, window_
     with an unknown creation date is outside the cohort. The window is the
     one the count came from: a snapshot's 30 days, or one difference.
     """
-    created = created_at.epoch_seconds()
-    start = ibis.greatest(window_start.epoch_seconds(), created)
-    end = window_end.epoch_seconds()
+    created = epoch_seconds(created_at)
+    start = ibis.greatest(epoch_seconds(window_start), created)
+    end = epoch_seconds(window_end)
     after_creation = end - start
     in_first_year = ibis.greatest(ibis.least(end, created + FIRST_YEAR_SECONDS) - start, 0)
     return (

@@ -107,7 +107,7 @@ def cohort_periods(created_at: pd.Series, created_known: pd.Series, period: str)
     return pd.DataFrame({"period": labels, "period_start": start, "period_end": end})
 
 
-def share_rows(con: ibis.BaseBackend, units: pd.DataFrame, categories: pd.DataFrame, metrics: tuple[Metric, ...]) -> pd.DataFrame:
+def share_rows(con: ibis.BaseBackend, units: ibis.Table, categories: pd.DataFrame, metrics: tuple[Metric, ...]) -> pd.DataFrame:
     """Per period × metric × category: the download-weighted and count share, with n and downloads.
 
     `units`: one row per (period, model) with period, period_start, period_end,
@@ -115,15 +115,14 @@ def share_rows(con: ibis.BaseBackend, units: pd.DataFrame, categories: pd.DataFr
     metric has models is a row with share 0.
     """
     names = [metric.name for metric in metrics if metric.name in categories]
-    table = ibis.memtable(units[["period", "model_id", "downloads"]]).join(ibis.memtable(categories[["model_id", *names]]), "model_id")
-    # One grouping per metric over the same join, in one query each for the categories and the totals.
+    table = units.select(*PERIOD_COLUMNS, "model_id", "downloads").join(ibis.memtable(categories[["model_id", *names]]), "model_id")
+    # One grouping per metric over the same join, in one query. A model is one row per period and has one
+    # category per metric, so counting rows counts models and a metric's totals are its categories' sums.
     counted = [table.filter(table[name].notnull()).mutate(metric=ibis.literal(name), category=table[name].cast("string")) for name in names]
-    grouped = con.execute(ibis.union(*[part.group_by("period", "metric", "category").agg(downloads=part.downloads.sum(), models=part.model_id.nunique()) for part in counted]))
-    totals = con.execute(ibis.union(*[part.group_by("period", "metric").agg(total_downloads=part.downloads.sum(), n=part.model_id.nunique()) for part in counted]))
+    grouped = con.execute(ibis.union(*[part.group_by(*PERIOD_COLUMNS, "metric", "category").agg(downloads=part.downloads.sum(), models=part.count()) for part in counted]))
+    totals = grouped.groupby([*PERIOD_COLUMNS, "metric"], as_index=False, dropna=False).agg(total_downloads=("downloads", "sum"), n=("models", "sum"))
     grid = totals.merge(grouped[["metric", "category"]].drop_duplicates(), on="metric")
-    full = grid.merge(grouped, on=["period", "metric", "category"], how="left").fillna({"downloads": 0.0, "models": 0})
-    bounds = units[["period", "period_start", "period_end"]].drop_duplicates("period")
-    full = full.merge(bounds, on="period", how="left")
+    full = grid.merge(grouped.drop(columns=["period_start", "period_end"]), on=["period", "metric", "category"], how="left").fillna({"downloads": 0.0, "models": 0})
     rows = []
     for weighting, numerator, denominator in (("downloads", "downloads", "total_downloads"), ("models", "models", "n")):
         part = full.assign(weighting=weighting)
@@ -139,23 +138,20 @@ def share_rows(con: ibis.BaseBackend, units: pd.DataFrame, categories: pd.DataFr
     return out.drop(columns=[column for column in out if column.startswith("_")])
 
 
-def size_rows(con: ibis.BaseBackend, units: pd.DataFrame, sizes: pd.DataFrame) -> pd.DataFrame:
+def size_rows(con: ibis.BaseBackend, units: ibis.Table, sizes: pd.DataFrame) -> pd.DataFrame:
     """Per period: download-weighted mean, unweighted mean and median size in billions of parameters, over models of known size."""
-    known = units.merge(sizes, on="model_id").dropna(subset=["params_total"])
-    known = known.assign(size_b=known["params_total"].astype(float) / 1e9)
-    table = ibis.memtable(known[["period", "model_id", "downloads", "size_b"]])
+    known = sizes.dropna(subset=["params_total"])
+    table = units.join(ibis.memtable(pd.DataFrame({"model_id": known["model_id"], "size_b": known["params_total"].astype(float) / 1e9})), "model_id")
     stats = con.execute(
-        table.group_by("period").agg(
+        table.group_by(*PERIOD_COLUMNS).agg(
             total_downloads=table.downloads.sum(),
             weighted=(table.downloads * table.size_b).sum(),
             mean_size=table.size_b.mean(),
             median_size=table.size_b.median(),
-            n=table.model_id.nunique(),
+            n=table.count(),
         )
     )
     stats["mean_size_weighted"] = np.where(stats["total_downloads"] > 0, stats["weighted"] / stats["total_downloads"].where(stats["total_downloads"] > 0, 1), np.nan)
-    bounds = units[["period", "period_start", "period_end"]].drop_duplicates("period")
-    stats = stats.merge(bounds, on="period", how="left")
     rows = []
     for metric, (weighting, _) in SIZE_METRICS.items():
         rows.append(stats.assign(metric=metric, category=None, weighting=weighting, value=stats[metric], models=stats["n"], downloads=stats["total_downloads"]))
@@ -164,10 +160,11 @@ def size_rows(con: ibis.BaseBackend, units: pd.DataFrame, sizes: pd.DataFrame) -
     return out.sort_values(["metric", "period_start", "period"], key=lambda column: column.map({m: i for i, m in enumerate(SIZE_METRICS)}) if column.name == "metric" else column)
 
 
+PERIOD_COLUMNS = ("period", "period_start", "period_end")
 ROW_COLUMNS = ["period", "period_start", "period_end", "period_kind", "metric", "category", "weighting", "value", "unit", "models", "n", "downloads", "total_downloads"]
 
 
-def period_table(con: ibis.BaseBackend, units: pd.DataFrame, facts: pd.DataFrame, metrics: tuple[Metric, ...], *, period_kind: str, sizes: bool) -> pd.DataFrame:
+def period_table(con: ibis.BaseBackend, units: ibis.Table, facts: pd.DataFrame, metrics: tuple[Metric, ...], *, period_kind: str, sizes: bool) -> pd.DataFrame:
     """The tidy long table of every metric per period (see module docstring)."""
     categories = property_categories(facts)
     parts = []
@@ -198,13 +195,14 @@ def developer_sums(units: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([frame[["developer"]], pd.DataFrame(sums)], axis=1).groupby("developer").sum()
 
 
-def shift_tests(rows: pd.DataFrame, units: pd.DataFrame, facts: pd.DataFrame, metrics: tuple[Metric, ...], *, seed: int, resamples: int = BOOTSTRAP_RESAMPLES) -> pd.DataFrame:
+def shift_tests(con: ibis.BaseBackend, rows: pd.DataFrame, units: ibis.Table, facts: pd.DataFrame, metrics: tuple[Metric, ...], *, seed: int, resamples: int = BOOTSTRAP_RESAMPLES) -> pd.DataFrame:
     """First→last multiplier per (metric, category, weighting), with its test and a Mann–Kendall trend test.
 
     By models: Mann–Whitney U on sizes, chi-square on counts for shares. By
     downloads: a bootstrap over developers (resampled within each period,
     seeded per period from `seed`). Every series: Mann–Kendall over the
-    periods where the metric has models.
+    periods where the metric has models. Only the periods a test compares
+    are fetched from the engine, model by model.
     """
     if rows.empty:
         return pd.DataFrame()
@@ -222,12 +220,19 @@ def shift_tests(rows: pd.DataFrame, units: pd.DataFrame, facts: pd.DataFrame, me
             boot_cache[period] = resample_counts(developers, np.random.default_rng([seed, rank[period]]), resamples)
         return boot_cache[period]
 
-    by_period = {period: units[units["period"] == period] for period in order}
+    period_units: dict[str, pd.DataFrame] = {}
     dev_tables: dict[str, pd.DataFrame] = {}
+
+    def units_of(period: str) -> pd.DataFrame:
+        if period not in period_units:
+            # In model order, so the sums (and with them the tests) do not depend on the engine's row order.
+            part = units.filter(units.period == period).select("model_id", "developer", "downloads").order_by("model_id")
+            period_units[period] = con.execute(part)
+        return period_units[period]
 
     def developer_table(period: str) -> pd.DataFrame:
         if period not in dev_tables:
-            part = by_period[period]
+            part = units_of(period)
             model_ids = part["model_id"]
             values = {"size": sizes.reindex(model_ids).astype(float).to_numpy() / 1e9}  # billions, as the rows
             for column in categories.columns:
@@ -250,8 +255,8 @@ def shift_tests(rows: pd.DataFrame, units: pd.DataFrame, facts: pd.DataFrame, me
             test = {"test": None, "statistic": None, "p_value": None, "n_first": int(first["n"]), "n_last": int(last["n"]), "significant": None, "note": "one period only"}
         elif weighting == "models" and metric in SIZE_METRICS:
             test = mann_whitney(
-                sizes.reindex(by_period[first["period"]]["model_id"]).dropna().astype(float) / 1e9,
-                sizes.reindex(by_period[last["period"]]["model_id"]).dropna().astype(float) / 1e9,
+                sizes.reindex(units_of(first["period"])["model_id"]).dropna().astype(float) / 1e9,
+                sizes.reindex(units_of(last["period"])["model_id"]).dropna().astype(float) / 1e9,
             )
         elif weighting == "models":
             test = chi_square(int(first["models"]), int(first["n"]), int(last["models"]), int(last["n"]))
@@ -344,13 +349,14 @@ def cohort_units(facts: pd.DataFrame, downloads: pd.DataFrame, weights: pd.DataF
     return frame.loc[known, columns].reset_index(drop=True), frame.loc[~known, columns].reset_index(drop=True)
 
 
-def window_units(period_downloads: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
-    """Units for observation windows: each window's downloads per model (metrics/windows.py) × kept weight."""
-    frame = period_downloads.merge(weights, on="model_id")
-    frame["downloads"] = frame["downloads"].astype(float) * frame["weight"]
-    frame["period_start"] = pd.to_datetime(frame["period_start"], utc=True)
-    frame["period_end"] = pd.to_datetime(frame["period_end"], utc=True)
-    return frame[["period", "period_start", "period_end", "model_id", "developer", "downloads"]].reset_index(drop=True)
+def window_units(period_downloads: ibis.Table, weights: pd.DataFrame, bounds: pd.DataFrame) -> ibis.Table:
+    """Units for observation windows, in the engine: each window's downloads per model (one row per period and model) × kept weight.
+
+    `bounds`: period, period_start, period_end of each window.
+    """
+    bounds = bounds.assign(period_start=pd.to_datetime(bounds["period_start"], utc=True), period_end=pd.to_datetime(bounds["period_end"], utc=True))
+    rows = period_downloads.join(ibis.memtable(weights[["model_id", "weight", "developer"]]), "model_id").join(ibis.memtable(bounds[list(PERIOD_COLUMNS)]), "period")
+    return rows.select(*PERIOD_COLUMNS, "model_id", "developer", downloads=rows.downloads.cast("float64") * rows.weight)
 
 
 @dataclass
@@ -389,7 +395,7 @@ def model_weights_from(
 def property_periods(
     con: ibis.BaseBackend,
     facts: pd.DataFrame,
-    units: pd.DataFrame,
+    units: ibis.Table,
     metrics: tuple[Metric, ...],
     *,
     period_kind: str,
@@ -397,16 +403,21 @@ def property_periods(
     seed: int,
     unknown: pd.DataFrame | None = None,
 ) -> PropertyPeriods:
-    """The period table and the first→last shifts with their tests, for one set of metrics."""
-    units = units[units["downloads"].notna()]
+    """The period table and the first→last shifts with their tests, for one set of metrics.
+
+    `units`: one row per (period, model) with period, period_start,
+    period_end, model_id, developer, downloads, in the engine.
+    """
+    units = units.filter(units.downloads.notnull())
     rows = period_table(con, units, facts, metrics, period_kind=period_kind, sizes=sizes)
-    multipliers = shift_tests(rows, units, facts, metrics, seed=seed)
+    multipliers = shift_tests(con, rows, units, facts, metrics, seed=seed)
     periods = period_order(rows) if len(rows) else []
     if unknown is not None and len(unknown):
         rows = pd.concat([rows, unknown_creation_row(unknown)[ROW_COLUMNS]], ignore_index=True)
+    counted = con.execute(units.aggregate(models=units.model_id.nunique(), developers=units.developer.nunique())).iloc[0]
     n = {
-        "models": int(units["model_id"].nunique()),
-        "developers": int(units["developer"].nunique()),
+        "models": int(counted["models"]),
+        "developers": int(counted["developers"]),
         "periods": len(periods),
         "unknown_creation_date_models": int(unknown["model_id"].nunique()) if unknown is not None else 0,
     }

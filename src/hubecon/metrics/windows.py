@@ -114,7 +114,9 @@ def step_downloads(observations: ibis.Table, models: ibis.Table, steps: pd.DataF
     snapshots, or the 30 days, at most the step, before the later one),
     estimated, rollback, missing, unobserved_days.
     """
-    step_table = ibis.memtable(steps.assign(days=steps["days"].fillna(float(ROLLING_DAYS))))
+    days = steps["days"].fillna(float(ROLLING_DAYS))
+    # A 30-day count covers at most the step before its snapshot; computed per step, not per row.
+    step_table = ibis.memtable(steps.assign(days=days, estimate_start=steps["cur_taken_at"] - pd.to_timedelta(days.clip(upper=ROLLING_DAYS), unit="D")))
     cur = observations.join(step_table, observations.snapshot_id == step_table.cur_id)
     prev = observations.select(prev_snapshot="snapshot_id", prev_model="model_id", prev_all="downloads_all_time")
     rows = cur.left_join(prev, [cur.prev_id == prev.prev_snapshot, cur.model_id == prev.prev_model])
@@ -135,13 +137,12 @@ def step_downloads(observations: ibis.Table, models: ibis.Table, steps: pd.DataF
         (~all_time_series, estimate.cast("float64")),
         else_=ibis.null("float64"),
     )
-    covered_seconds = (ibis.least(rows.days, ROLLING_DAYS) * 86400).cast("int64")
     present = rows.select(
         "cur_id",
         "cur_taken_at",
         "model_id",
         downloads=downloads,
-        window_start=ibis.cases((exact, rows.prev_taken_at), else_=rows.cur_taken_at - covered_seconds.as_interval("s")),
+        window_start=ibis.cases((exact, rows.prev_taken_at), else_=rows.estimate_start),
         window_end=rows.cur_taken_at,
         estimated=~exact & ~all_time_series,
         rollback=exact & present_before & (difference < 0),
