@@ -272,11 +272,12 @@ def synthetic_store(work: Path, size: tuple[int, int]) -> Path:
 
 
 def hub_stats_parquet(work: Path, rows: int) -> Path:
-    """A hub-stats-shaped models.parquet: the Hub's column names, ~20 tags, card data of ~0.5–2 KB, safetensors JSON."""
+    """A hub-stats-shaped models.parquet: the Hub's column names and types (safetensors and baseModels as structs, as in
+    the real dump), ~20 tags, card data of ~0.5–2 KB as JSON text."""
     import numpy as np
     import pandas as pd
 
-    path = work / f"hub-stats-{rows}.parquet"
+    path = work / f"hub-stats-structs-{rows}.parquet"
     if path.exists():
         return path
     log(f"writing a {rows:,}-row hub-stats-shaped parquet")
@@ -318,9 +319,9 @@ def hub_stats_parquet(work: Path, rows: int) -> Path:
             "lastModified": pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 365 * 86400, rows), unit="s"),
             "tags": tags,
             "cardData": cards,
-            "safetensors": [json.dumps({"parameters": {"BF16": int(p)}, "total": int(p)}) for p in params],
+            "safetensors": [{"parameters": {"BF16": int(p)}, "total": int(p)} for p in params],
             "gguf": None,
-            "baseModels": [json.dumps({"relation": "finetune", "models": [{"id": b}]}) if b else None for b in base],
+            "baseModels": [{"relation": "finetune", "models": [{"_id": f"{k:024x}", "id": b}]} if b else None for k, b in zip(i, base)],
             "config": [json.dumps({"architectures": ["LlamaForCausalLM"], "model_type": "llama"}) for _ in range(rows)],
         }
     )
