@@ -726,14 +726,3 @@ def test_frozen_counters_flag_each_freeze_once_at_its_second_zero_and_never_zero
     con = connect()
     found = con.execute(frozen_counters(con.create_table("steps", pd.DataFrame(rows))))
     assert list(zip(found["model_id"], found["frozen_since"])) == [("twice", days[3]), ("twice", days[7])]
-
-
-def test_history_checks_in_model_buckets_find_what_one_pass_finds(hub_store, monkeypatch):
-    # The store's history holds dozens of (model, snapshot) rows: 7 per pass takes the models in several buckets.
-    from hubecon.metrics import quality
-
-    one_pass = quality_details(hub_store["store"])
-    monkeypatch.setattr(quality, "STEPS_PER_PASS", 7)
-    in_buckets = quality_details(hub_store["store"])
-    assert in_buckets == one_pass
-    assert one_pass[1]["rollbacks"] and one_pass[1]["frozen_counters"] and one_pass[1]["missing_models"]

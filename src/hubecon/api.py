@@ -614,8 +614,7 @@ class Hubecon:
         checks = None
         if len(history.snapshots) >= 2:
             steps = step_downloads(self.store.table("observations"), self.store.table("models"), history.steps())
-            observations = int(self._catalogue.loc[self._catalogue["snapshot_id"].isin(history.snapshots["snapshot_id"]), "n_models"].sum())
-            checks = HistoryChecks.of(self.store.con, steps, capped=history.capped_first_year, observations=observations)
+            checks = HistoryChecks.of(self.store.con, steps, capped=history.capped_first_year)
         rows, details = quality_report(
             facts=self.enriched.facts, downloads=downloads, dropped_edges=graph.dropped, missing_parents=missing_parents, history=checks, capped=history.capped_first_year
         )

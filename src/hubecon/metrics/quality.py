@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import ibis
@@ -12,8 +11,6 @@ SPIKE_FACTOR = 10.0  # a step this many times the model's median step
 SPIKE_FLOOR = 1000.0  # and at least this many downloads, so tiny counts don't trip it
 FROZEN_STEPS = 2
 EXAMPLES = 5
-# Steps the history checks hold at once (about 1 GiB in the engine).
-STEPS_PER_PASS = 10_000_000
 
 
 def check_row(check: str, frame: pd.DataFrame, *, what: str, downloads: float | None = None, id_column: str = "model_id") -> dict:
@@ -61,30 +58,11 @@ class HistoryChecks:
     spiked: pd.DataFrame  # spikes
 
     @classmethod
-    def of(cls, con: ibis.BaseBackend, steps: ibis.Table, *, capped: bool, observations: int) -> "HistoryChecks":
-        """The checks over `steps`, a history of `observations` (model, snapshot) rows in all.
-
-        Every check looks at one model's steps at a time, so the models are
-        taken in buckets of about STEPS_PER_PASS steps: the three checks read
-        one bucket's steps, built once, and memory holds one bucket.
-        """
-        buckets = max(1, math.ceil(observations / STEPS_PER_PASS))
-        found: dict[str, list[pd.DataFrame]] = {"flagged": [], "frozen": [], "spiked": []}
-        for bucket in range(buckets):
-            part = steps if buckets == 1 else steps.filter((steps.model_id.hash() % buckets).abs() == bucket)
-            with part.cache() as built:
-                found["flagged"].append(con.execute(flagged_steps(built)))
-                if not capped:
-                    found["frozen"].append(con.execute(frozen_counters(built)))
-                found["spiked"].append(con.execute(spikes(built)))
-        if capped:
-            found["frozen"].append(pd.DataFrame(columns=["model_id", "frozen_since"]))
-        return cls(
-            flagged=pd.concat(found["flagged"], ignore_index=True).sort_values(["cur_taken_at", "model_id"], ignore_index=True),
-            frozen=pd.concat(found["frozen"], ignore_index=True).sort_values(["model_id", "frozen_since"], ignore_index=True),
-            # A model's spikes come from one bucket, already in time order.
-            spiked=pd.concat(found["spiked"], ignore_index=True).sort_values("model_id", kind="stable", ignore_index=True),
-        )
+    def of(cls, con: ibis.BaseBackend, steps: ibis.Table, *, capped: bool) -> "HistoryChecks":
+        # Three checks read the steps: built once, not once per check.
+        with steps.cache() as built:
+            frozen = pd.DataFrame(columns=["model_id", "frozen_since"]) if capped else con.execute(frozen_counters(built))
+            return cls(con.execute(flagged_steps(built)), frozen, con.execute(spikes(built)))
 
 
 def quality_report(
