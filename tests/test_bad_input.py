@@ -118,6 +118,17 @@ def test_invalid_option_value_exits_2_with_one_line_error_naming_it(args, named,
     assert_one_line_error(run_cli(args, home), named)
 
 
+def test_memory_limit_that_is_no_size_exits_2_with_one_line_error_naming_it(home):
+    assert_one_line_error(run_cli(["share"], home, HUBECON_MEMORY_LIMIT="lots"), "HUBECON_MEMORY_LIMIT", "lots")
+
+
+def test_memory_limit_is_what_the_engine_holds(monkeypatch):
+    from hubecon.store.engine import connect
+
+    monkeypatch.setenv("HUBECON_MEMORY_LIMIT", "300MB")
+    assert connect().raw_sql("SELECT current_setting('memory_limit')").fetchone()[0] == "286.1 MiB"  # 300 MB in DuckDB's binary units
+
+
 def test_lineage_of_unknown_model_exits_2_with_one_line_error(home):
     assert_one_line_error(run_cli(["lineage", "no-such/model"], home), "no-such/model")
 

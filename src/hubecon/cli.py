@@ -19,7 +19,9 @@ from hubecon.metrics.shares import EXCLUSIONS
 from hubecon.present.output import FORMATS, data_line, render
 
 app = typer.Typer(
-    help="Who holds power in the open-model economy: download shares, lineage and registry coverage from Hugging Face Hub data.",
+    help="Who holds power in the open-model economy: download shares, lineage and registry coverage from Hugging Face Hub data. "
+    "Environment: HUBECON_STORE, HUBECON_REGISTRY (as the options below), HUBECON_MEMORY_LIMIT (memory the DuckDB engine holds "
+    "before spilling to disk, e.g. 2GB; default 80% of the RAM), HUBECON_CACHE (the enrichment cache folder).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,

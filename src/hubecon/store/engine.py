@@ -5,7 +5,10 @@ the engine only decides where they run. This module is the one place that
 knows how each engine creates a connection, registers Parquet files and
 in-memory tables, and hands results back:
 
-- DuckDB: an in-process database; Parquet files are read in place.
+- DuckDB: an in-process database; Parquet files are read in place. It
+  holds at most `$HUBECON_MEMORY_LIMIT` (DuckDB's syntax: 2GB, 800MB;
+  default DuckDB's own, 80% of the RAM) and spills the rest of a join,
+  aggregate or built table to a temporary folder.
 - Spark: a SparkSession whose master URL is `$HUBECON_SPARK_MASTER`
   (default `local[2]`, Spark inside this process), session time zone UTC.
   The same Parquet files are read by Spark's own reader; a cluster needs them
@@ -19,9 +22,11 @@ from __future__ import annotations
 
 import functools
 import os
+import tempfile
 import uuid
 from pathlib import Path
 
+import duckdb
 import ibis
 import ibis.expr.datatypes as dt
 import numpy as np
@@ -33,6 +38,7 @@ from hubecon.errors import HubeconError
 
 ENGINES = ("duckdb", "spark")
 SPARK_MASTER_ENV = "HUBECON_SPARK_MASTER"
+MEMORY_LIMIT_ENV = "HUBECON_MEMORY_LIMIT"
 DEFAULT_SPARK_MASTER = "local[2]"
 # Settings of the session hubecon starts; a session someone else started keeps its own, but not its time zone.
 SPARK_CONFIG = {
@@ -58,6 +64,14 @@ def connect(engine: str = "duckdb") -> ibis.BaseBackend:
     if engine == "duckdb":
         con = ibis.duckdb.connect()
         con.raw_sql("SET TimeZone = 'UTC'")
+        # DuckDB's default spill folder is .tmp in the working directory.
+        con.raw_sql(f"SET temp_directory = '{Path(tempfile.gettempdir()) / 'hubecon-duckdb'}'")
+        limit = os.environ.get(MEMORY_LIMIT_ENV)
+        if limit:
+            try:
+                con.raw_sql(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+            except duckdb.Error as exc:
+                raise HubeconError(f"${MEMORY_LIMIT_ENV}: '{limit}' is not a memory size such as 2GB or 800MB ({str(exc).splitlines()[0]})") from None
         return con
     return _spark_backend_class()().connect(spark_session())
 
