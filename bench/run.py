@@ -2,13 +2,15 @@
 import throughput and the crawler's quota efficiency.
 
     python bench/run.py [--quick] [--sizes 100000x52,1000000x52] [--growth 1000000x52:1000000x104]
-                        [--runs 3] [--import-rows 1000000] [--out bench/RESULTS.md] [--work DIR]
+                        [--runs 3] [--import-rows 1000000] [--memory-limit 2GB] [--out bench/RESULTS.md] [--work DIR]
 
 Every measurement runs in a fresh subprocess (`run.py --child KIND ...`); its wall time is timed
 inside the child around the measured work (interpreter start-up and imports excluded), its peak
 RSS is the child's own maximum resident set as the kernel reports it (os.wait4's rusage, so one
 child's peak is never mixed with another's). Every figure is the median of --runs runs, with
 min–max. Synthetic stores are made with `hubecon synth` (seed 1) under --work and kept there.
+--memory-limit sets $HUBECON_MEMORY_LIMIT for every child: the memory the DuckDB engine holds
+before it spills to disk (default: DuckDB's own, 80% of the RAM).
 
 --quick: 10k × 8 (growth 10k × 8 → 10k × 16), 3 runs, a 20k-row import, the crawler's --quick run;
 CI runs it (tests/test_bench_quick.py) so the bench cannot rot.
@@ -427,6 +429,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--import-rows", type=int, default=1_000_000)
     parser.add_argument("--no-crawl", action="store_true", help="skip the crawler's quota efficiency")
+    parser.add_argument("--memory-limit", help="$HUBECON_MEMORY_LIMIT for the children (e.g. 2GB): the DuckDB engine spills beyond it")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "hubecon-bench")
     args = parser.parse_args()
@@ -434,6 +437,8 @@ def main() -> None:
         kind, target = args.child
         print(json.dumps(CHILDREN[kind](Path(target)), default=float))
         return
+    if args.memory_limit:
+        os.environ["HUBECON_MEMORY_LIMIT"] = args.memory_limit
     if args.quick:
         args.sizes, args.growth, args.import_rows = "10000x8", "10000x8:10000x16", 20_000
     sizes = [parse_size(text) for text in args.sizes.split(",") if text]
@@ -529,6 +534,7 @@ def write_results(args, rows, notes, runs, final=False) -> None:
         f"- machine: {info['cpu']}, {info['memory']} RAM; {info['os']}",
         f"- Python {info['python']}; " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
         f"- command: `python bench/run.py {' '.join(sys.argv[1:])}`; {runs} runs each, median (min–max)",
+        f"- DuckDB engine memory: {os.environ.get('HUBECON_MEMORY_LIMIT') or 'DuckDB default (80% of the RAM)'} ($HUBECON_MEMORY_LIMIT)",
         "",
         *table,
         "",
