@@ -122,6 +122,10 @@ def test_memory_limit_that_is_no_size_exits_2_with_one_line_error_naming_it(home
     assert_one_line_error(run_cli(["share"], home, HUBECON_MEMORY_LIMIT="lots"), "HUBECON_MEMORY_LIMIT", "lots")
 
 
+def test_memory_limit_too_small_for_the_work_exits_2_with_one_line_error_naming_it(home):
+    assert_one_line_error(run_cli(["share"], home, HUBECON_MEMORY_LIMIT="1MB"), "ran out of memory", "HUBECON_MEMORY_LIMIT=1MB")
+
+
 def test_memory_limit_is_what_the_engine_holds(monkeypatch):
     from hubecon.store.engine import connect
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
+import duckdb
 import pandas as pd
 import typer
 from rich.console import Console
@@ -17,6 +19,7 @@ from hubecon.api import DEFAULT_SEED, default_store_path
 from hubecon.errors import HubeconError
 from hubecon.metrics.shares import EXCLUSIONS
 from hubecon.present.output import FORMATS, data_line, render
+from hubecon.store.engine import MEMORY_LIMIT_ENV
 
 app = typer.Typer(
     help="Who holds power in the open-model economy: download shares, lineage and registry coverage from Hugging Face Hub data. "
@@ -693,4 +696,9 @@ def main() -> None:
         app()
     except HubeconError as exc:
         Console(stderr=True, soft_wrap=True).print(f"error: {escape(str(exc))}", highlight=False)
+        sys.exit(2)
+    except duckdb.OutOfMemoryException:
+        limit = os.environ.get(MEMORY_LIMIT_ENV)
+        held = f"${MEMORY_LIMIT_ENV}={limit}" if limit else "its default, 80% of the RAM"
+        Console(stderr=True, soft_wrap=True).print(f"error: the DuckDB engine ran out of memory ({escape(held)}); give it more with ${MEMORY_LIMIT_ENV}, e.g. 4GB", highlight=False)
         sys.exit(2)
