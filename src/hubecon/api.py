@@ -613,8 +613,8 @@ class Hubecon:
         history = History.of(self._catalogue, scope)
         checks = None
         if len(history.snapshots) >= 2:
-            steps = step_downloads(self.store.table("observations"), self.store.table("models"), history.steps())
-            checks = HistoryChecks.of(self.store.con, steps, capped=history.capped_first_year)
+            steps = history.steps()
+            checks = HistoryChecks.of(self.store.con, step_downloads(self.store.table("observations"), self.store.table("models"), steps), steps, capped=history.capped_first_year)
         rows, details = quality_report(
             facts=self.enriched.facts, downloads=downloads, dropped_edges=graph.dropped, missing_parents=missing_parents, history=checks, capped=history.capped_first_year
         )

@@ -19,34 +19,34 @@ def check_row(check: str, frame: pd.DataFrame, *, what: str, downloads: float | 
 
 
 def frozen_counters(steps: ibis.Table) -> ibis.Table:
-    """Models that were counting and then show 0 for ≥ 2 consecutive differences (exact steps only): model_id, frozen_since.
+    """Models that were counting and then show 0 for ≥ 2 consecutive differences (exact steps only): model_id, step (frozen since).
 
     Flagged once per freeze, at its FROZEN_STEPS-th zero: the step whose
     FROZEN_STEPS - 1 predecessors are zero and the one before those positive.
     Zeros before the first positive are not a freeze.
     """
     exact = steps.filter(~steps.estimated & steps.downloads.notnull())
-    in_order = ibis.window(group_by=exact.model_id, order_by=exact.cur_taken_at)
+    in_order = ibis.window(group_by=exact.model_id, order_by=exact.step)
     # The lags are columns before the filter: a filter on them would otherwise be applied before they are computed.
     exact = exact.mutate(**{f"before_{k}": exact.downloads.lag(k).over(in_order) for k in range(1, FROZEN_STEPS + 1)})
     zeros = [exact.downloads == 0] + [exact[f"before_{k}"] == 0 for k in range(1, FROZEN_STEPS)]
     frozen = exact.filter(ibis.and_(*zeros) & (exact[f"before_{FROZEN_STEPS}"] > 0))
-    return frozen.select("model_id", frozen_since="cur_taken_at").order_by("model_id", "frozen_since")
+    return frozen.select("model_id", "step").order_by("model_id", "step")
 
 
 def spikes(steps: ibis.Table) -> ibis.Table:
-    """Steps ≥ SPIKE_FACTOR × the model's median positive step (with ≥ 3 of them) and ≥ SPIKE_FLOOR: model_id, cur_id, downloads, median."""
+    """Steps ≥ SPIKE_FACTOR × the model's median positive step (with ≥ 3 of them) and ≥ SPIKE_FLOOR: model_id, step, downloads, median."""
     positive = steps.filter(steps.downloads.notnull() & (steps.downloads > 0))
     per_model = ibis.window(group_by=positive.model_id)
     positive = positive.mutate(median=positive.downloads.median().over(per_model), steps_counted=positive.downloads.count().over(per_model))
     flagged = positive.filter((positive.steps_counted >= 3) & (positive.downloads >= SPIKE_FLOOR) & (positive.downloads > SPIKE_FACTOR * positive.median))
-    return flagged.order_by("model_id", "cur_taken_at").select("model_id", "cur_id", "downloads", "median")
+    return flagged.order_by("model_id", "step").select("model_id", "step", "downloads", "median")
 
 
 def flagged_steps(steps: ibis.Table) -> ibis.Table:
     """The steps the rollback, missing-model and unobserved-days checks list."""
     flagged = steps.filter(steps.rollback | steps.missing | (steps.unobserved_days > 0))
-    return flagged.select("model_id", "cur_id", "cur_taken_at", "rollback", "missing", "unobserved_days").order_by("cur_taken_at", "model_id")
+    return flagged.select("model_id", "step", "rollback", "missing", "unobserved_days").order_by("step", "model_id")
 
 
 @dataclass
@@ -58,11 +58,27 @@ class HistoryChecks:
     spiked: pd.DataFrame  # spikes
 
     @classmethod
-    def of(cls, con: ibis.BaseBackend, steps: ibis.Table, *, capped: bool) -> "HistoryChecks":
-        # Three checks read the steps: built once, not once per check.
-        with steps.cache() as built:
-            frozen = pd.DataFrame(columns=["model_id", "frozen_since"]) if capped else con.execute(frozen_counters(built))
-            return cls(con.execute(flagged_steps(built)), frozen, con.execute(spikes(built)))
+    def of(cls, con: ibis.BaseBackend, steps: ibis.Table, history_steps: pd.DataFrame, *, capped: bool) -> "HistoryChecks":
+        """The checks over `steps` (step_downloads of `history_steps`: cur_id, cur_taken_at in time order)."""
+        order = history_steps[["cur_id", "cur_taken_at"]].reset_index(drop=True).rename_axis("step").reset_index()
+        # Three checks read the steps: built once, and narrow (a step number for the snapshot's id and time), for
+        # there is a row per model and snapshot.
+        numbered = steps.join(ibis.memtable(order[["step", "cur_id"]]), "cur_id")
+        narrow = numbered.select("model_id", "step", "downloads", "estimated", "rollback", "missing", "unobserved_days")
+        with narrow.cache() as built:
+            flagged = con.execute(flagged_steps(built))
+            frozen = con.execute(frozen_counters(built)) if not capped else pd.DataFrame({"model_id": [], "step": []})
+            spiked = con.execute(spikes(built))
+
+        def dated(found: pd.DataFrame, **names: str) -> pd.DataFrame:
+            labelled = found.merge(order.rename(columns=names), on="step", how="left", sort=False)
+            return labelled.drop(columns="step")
+
+        return cls(
+            flagged=dated(flagged)[["model_id", "cur_id", "cur_taken_at", "rollback", "missing", "unobserved_days"]],
+            frozen=dated(frozen, cur_taken_at="frozen_since")[["model_id", "frozen_since"]],
+            spiked=dated(spiked)[["model_id", "cur_id", "downloads", "median"]],
+        )
 
 
 def quality_report(
