@@ -64,8 +64,12 @@ def connect(engine: str = "duckdb") -> ibis.BaseBackend:
     if engine == "duckdb":
         con = ibis.duckdb.connect()
         con.raw_sql("SET TimeZone = 'UTC'")
-        # DuckDB's default spill folder is .tmp in the working directory.
-        con.raw_sql(f"SET temp_directory = '{Path(tempfile.gettempdir()) / 'hubecon-duckdb'}'")
+        # A spill folder of its own: DuckDB's default (.tmp in the working directory) is shared by every
+        # database there, and two databases spilling into one folder overwrite each other's files.
+        # DuckDB creates the folder when it first spills and removes it when the database closes.
+        spill = Path(tempfile.gettempdir()) / "hubecon-duckdb"
+        spill.mkdir(exist_ok=True)
+        con.raw_sql(f"SET temp_directory = '{spill / unique_name('spill')}'")
         limit = os.environ.get(MEMORY_LIMIT_ENV)
         if limit:
             try:
