@@ -32,7 +32,7 @@ from hubecon.metrics.compare import concentration_rows as compare_concentration_
 from hubecon.metrics.compare import share_rows as compare_share_rows
 from hubecon.metrics.panel import PANEL_LEVELS, panel_rows
 from hubecon.metrics.quality import HistoryChecks, quality_report
-from hubecon.metrics.windows import PERIODS, History, day_bounds, period_downloads, step_downloads
+from hubecon.metrics.windows import PERIODS, History, day_bounds, period_downloads
 from hubecon.metrics import adoption as ad
 from hubecon.metrics import cadence as cd
 from hubecon.metrics import distillation as ds
@@ -613,8 +613,7 @@ class Hubecon:
         history = History.of(self._catalogue, scope)
         checks = None
         if len(history.snapshots) >= 2:
-            steps = history.steps()
-            checks = HistoryChecks.of(self.store.con, step_downloads(self.store.table("observations"), self.store.table("models"), steps), steps, capped=history.capped_first_year)
+            checks = HistoryChecks.of(self.store.con, self.store.table("observations"), self.store.table("models"), history.steps(), capped=history.capped_first_year)
         rows, details = quality_report(
             facts=self.enriched.facts, downloads=downloads, dropped_edges=graph.dropped, missing_parents=missing_parents, history=checks, capped=history.capped_first_year
         )

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import ibis
 import pandas as pd
 
+from hubecon.metrics.windows import step_downloads
+
 SPIKE_FACTOR = 10.0  # a step this many times the model's median step
 SPIKE_FLOOR = 1000.0  # and at least this many downloads, so tiny counts don't trip it
 FROZEN_STEPS = 2
@@ -58,11 +60,12 @@ class HistoryChecks:
     spiked: pd.DataFrame  # spikes
 
     @classmethod
-    def of(cls, con: ibis.BaseBackend, steps: ibis.Table, history_steps: pd.DataFrame, *, capped: bool) -> "HistoryChecks":
-        """The checks over `steps` (step_downloads of `history_steps`: cur_id, cur_taken_at in time order)."""
+    def of(cls, con: ibis.BaseBackend, observations: ibis.Table, models: ibis.Table, history_steps: pd.DataFrame, *, capped: bool) -> "HistoryChecks":
+        """The checks over a history's steps (`history_steps`: cur_id, cur_taken_at in time order, as History.steps gives them)."""
         order = history_steps[["cur_id", "cur_taken_at"]].reset_index(drop=True).rename_axis("step").reset_index()
         # Three checks read the steps: built once, and narrow (a step number for the snapshot's id and time), for
         # there is a row per model and snapshot.
+        steps = step_downloads(observations, models, history_steps)
         numbered = steps.join(ibis.memtable(order[["step", "cur_id"]]), "cur_id")
         narrow = numbered.select("model_id", "step", "downloads", "estimated", "rollback", "missing", "unobserved_days")
         with narrow.cache() as built:
