@@ -122,14 +122,12 @@ def edges_from_base_models(child_id: str, base_models: object) -> list[tuple[str
 def base_model_edges(column: pd.Series) -> pd.DataFrame:
     """Edges (row, parent_id, relation) from a `baseModels` column, in row order (see `edges_from_base_models`).
 
-    A struct column (the Parquet form) is read with Arrow; JSON text of the
-    usual shape with DuckDB; any other value by `edges_from_base_models`.
+    A struct column (the Parquet form the Hub's dumps use) is read with
+    Arrow; any other form (JSON text, mappings) value by value.
     """
     values = arrow_values(column) if is_arrow(column) else pa.chunked_array([], pa.null())
     if pa.types.is_struct(values.type):
         return base_model_edges_from_structs(values.combine_chunks())
-    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
-        return base_model_edges_from_text(values)
     return edges_by_value(python_values(column), np.arange(len(column)))
 
 
@@ -157,41 +155,6 @@ def base_model_edges_from_structs(values: pa.StructArray) -> pd.DataFrame:
     usable = pc.fill_null(usable, False)
     rows = rows.filter(usable)
     return pd.DataFrame({"row": rows.to_numpy(), "parent_id": parents.filter(usable).to_pandas(), "relation": relations.take(rows).to_pandas()})
-
-
-def base_model_edges_from_text(values: pa.ChunkedArray) -> pd.DataFrame:
-    """DuckDB reads an object whose `models` is absent, null or a list; anything else (and text DuckDB's JSON reader refuses) goes to Python."""
-    text = pa.table({"row": pa.array(np.arange(len(values))), "text": values}).filter(pc.invert(pc.is_null(values)))
-    connection = duckdb.connect()
-    connection.register("base_models", text)
-    fields = connection.sql(
-        """
-        SELECT row, try(json_extract(text, ['$.relation', '$.models'])) AS fields FROM base_models
-        """
-    )
-    connection.register("fields", fields.to_arrow_table())
-    odd = connection.sql(
-        "SELECT row FROM fields WHERE fields IS NULL OR coalesce(json_type(fields[2]), 'NULL') NOT IN ('NULL', 'ARRAY') ORDER BY row"
-    ).to_arrow_table()["row"].to_numpy()
-    edges = connection.sql(
-        f"""
-        WITH models AS (
-            SELECT row,
-                   CASE WHEN json_type(fields[1]) = 'VARCHAR' AND (fields[1] ->> '$') IN {tuple(RELATIONS)} THEN fields[1] ->> '$' ELSE 'finetune' END AS relation,
-                   unnest(models) AS model,
-                   unnest(range(len(models))) AS position
-            FROM (SELECT row, fields, json_extract(fields[2], '$[*]') AS models FROM fields WHERE json_type(fields[2]) = 'ARRAY')
-        )
-        SELECT row,
-               CASE json_type(model) WHEN 'VARCHAR' THEN model ->> '$'
-                                     WHEN 'OBJECT' THEN CASE WHEN json_type(model, '$.id') = 'VARCHAR' THEN model ->> '$.id' END
-               END AS parent_id,
-               relation
-        FROM models WHERE parent_id <> '' ORDER BY row, position
-        """
-    ).to_arrow_table().to_pandas()
-    connection.close()
-    return concat_edges([edges, edges_by_value(values.take(pa.array(odd)).to_pandas(), odd)])
 
 
 def concat_edges(frames: list[pd.DataFrame]) -> pd.DataFrame:
