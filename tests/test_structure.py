@@ -3,12 +3,14 @@ on hand-built fixtures whose every expected value is worked out by hand in the d
 
 import json
 
+import ibis
 import pandas as pd
 import pytest
 
 from hubecon.api import Hubecon
 from hubecon.enrich.registry import load_registry
 from hubecon.errors import HubeconError
+from hubecon.metrics import distillation as ds
 from hubecon.sources.models_table import read_models_table
 from hubecon.store.store import DataDescription, Store
 
@@ -338,6 +340,18 @@ def test_a_distilled_model_whose_teacher_and_base_differ(tmp_path):
     by_country = {(row["teacher_country"], row["base_country"]): (row["models"], row["downloads"]) for row in envelope["by_country"]}
     assert by_country == {("CN", "US"): (1, 300), ("US", "US"): (1, 5)}
     assert envelope["n"] == {"models": 3, "distillations": 2, "derivatives": 1, "observed_in_snapshot": 3}
+
+
+def test_the_engine_keeps_every_model_a_tag_or_card_could_mark_as_distilled():
+    models = ibis.memtable(
+        {
+            "model_id": ["a/kd", "a/card", "a/phrase", "a/escaped", "a/plain", "a/bare"],
+            "tags": [["Knowledge-Distillation"], [], ["dataset:x"], [], ["text-generation"], None],
+            "card_data": [None, '{"Teacher_Model": "t/x"}', '{"note": "Distilled from t/x"}', '{"\\u0074eacher": "t/x"}', '{"base_model": "b/y"}', None],
+        }
+    )
+    kept = ibis.duckdb.connect().execute(ds.may_be_marked(models))
+    assert sorted(kept["model_id"]) == ["a/card", "a/escaped", "a/kd", "a/phrase"]
 
 
 # -- known real cases in the embedded data ----------------------------------------------------------

@@ -1002,8 +1002,8 @@ class Hubecon:
         check_choice("registry-variant", registry_variant, VARIANTS)
         attribution = self.registry.attribution(registry_variant)
         graph = self.enriched.graph
-        models = self.store.con.execute(self.store.table("models").select("model_id", "tags", "card_data"))
-        placed = ds.place(ds.distilled_models(self.enriched.facts, models, graph.parents), graph, attribution)
+        candidates = self.store.con.execute(ds.may_be_marked(self.store.table("models").select("model_id", "tags", "card_data")))
+        placed = ds.place(ds.distilled_models(self.enriched.facts, candidates, graph.parents), graph, attribution)
         # Data with no distilled model still gives every column (an empty table, not a missing one).
         placed_columns = [column for column in DISTILLATION_COLUMNS if column not in ("downloads", "uploader", "uploader_country")]
         placed = placed.reindex(columns=list(dict.fromkeys([*placed.columns, *placed_columns, "namespace"])))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+import ibis
 import pandas as pd
 
 from hubecon.sources.hub_fields import namespace_of, parse_json_object
@@ -99,6 +100,18 @@ def marked(model_id: str, tags, card: object) -> str | None:
     return None
 
 
+def may_be_marked(models: ibis.Table) -> ibis.Table:
+    """The rows of `models` (model_id, tags, card_data as JSON text) whose tags or card could mark them: a superset, found in the engine.
+
+    Every tag and card marker holds `distil` or `teacher`; a card's JSON text
+    may spell letters as `\\u` escapes, so such a card stays a candidate too.
+    """
+    tags = models.tags.join(" ").lower()
+    card = models.card_data.lower()
+    hint = tags.contains("distil") | card.contains("distil") | card.contains("teacher") | card.contains("\\u")
+    return models.filter(hint.fill_null(False))
+
+
 def card_teacher(card: dict) -> str | None:
     for key, value in card.items():
         if CARD_TEACHER_KEYS.search(str(key)):
@@ -139,13 +152,18 @@ def name_teacher_and_base(model_id: str) -> tuple[str | None, str | None, str | 
     return None, None, None
 
 
-def distilled_models(facts: pd.DataFrame, models: pd.DataFrame, parents: dict) -> pd.DataFrame:
-    """Per distilled model: evidence, whether it derives from a distilled parent, teacher (name, id, how found) and base (ids or name)."""
-    info = models.drop_duplicates("model_id").set_index("model_id").reindex(facts["model_id"])
-    known_ids = set(facts["model_id"])
-    lower_ids = {model_id.lower(): model_id for model_id in known_ids}
+def distilled_models(facts: pd.DataFrame, candidates: pd.DataFrame, parents: dict) -> pd.DataFrame:
+    """Per distilled model: evidence, whether it derives from a distilled parent, teacher (name, id, how found) and base (ids or name).
+
+    `candidates`: model_id, tags, card_data of at least every model whose tags or card could mark it (`may_be_marked`).
+    """
+    info = candidates.drop_duplicates("model_id").set_index("model_id")
+    ids = facts["model_id"]
+    lower_ids = {model_id.lower(): model_id for model_id in ids}
+    named = ids[ids.str.rsplit("/", n=1).str[-1].str.contains(NAME_MARKER)]
     evidence = {}
-    for model_id, tags, card_data in zip(facts["model_id"], info["tags"], info["card_data"]):
+    for model_id in sorted(set(named) | set(info.index.intersection(ids))):
+        tags, card_data = (info.at[model_id, "tags"], info.at[model_id, "card_data"]) if model_id in info.index else (None, None)
         why = marked(model_id, tags, card_data)
         if why:
             evidence[model_id] = (why, parse_json_object(card_data))
