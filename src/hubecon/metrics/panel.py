@@ -14,24 +14,37 @@ from hubecon.metrics.concentration import entity_key
 PANEL_LEVELS = ("model", "developer", "country")
 
 
+MODEL_PROPERTIES = ["created_at", "created_known", "params_total", "modality", "derivative_kind"]
+
+
 def panel_rows(con: ibis.BaseBackend, rows: ibis.Table, *, level: str, facts: pd.DataFrame, new_rows: ibis.Table) -> pd.DataFrame:
-    """`rows` are credited downloads (all models); `new_rows` the same under the new-model cohort."""
-    key = entity_key(rows, level) if level != "country" else rows.country.fill_null("_unattributed")
-    keyed = rows.mutate(entity=key)
+    """`rows` are credited downloads (all models); `new_rows` the same under the new-model cohort.
+
+    The whole panel is built and ordered in the engine: at the model level it
+    has a row per model and period (10M at 1M models over a year of months).
+    """
+
+    def keyed(table: ibis.Table) -> ibis.Table:
+        return table.mutate(entity=entity_key(table, level) if level != "country" else table.country.fill_null("_unattributed"))
+
+    rows, new_rows = keyed(rows), keyed(new_rows)
     group = ["period", "entity"]
     described = {"model": ["namespace", "developer", "country", "developer_type"], "developer": ["country", "developer_type"], "country": []}[level]
-    aggregates = {"downloads": keyed.downloads.sum(), "models": keyed.model_id.nunique()}
-    aggregates.update({column: keyed[column].arbitrary() for column in described})
-    table = con.execute(keyed.group_by(group).agg(**aggregates))
-    new_key = entity_key(new_rows, level) if level != "country" else new_rows.country.fill_null("_unattributed")
-    new = con.execute(new_rows.mutate(entity=new_key).group_by(group).agg(new_cohort_downloads=ibis._.downloads.sum()))
-    table = table.merge(new, on=group, how="left").fillna({"new_cohort_downloads": 0.0})
-    table["period"] = table["period"].astype(object).where(table["period"].notna(), None)
-    totals = table.groupby("period", dropna=False)["downloads"].transform("sum")
-    table["share"] = table["downloads"] / totals
+    table = rows.group_by(group).agg(
+        downloads=rows.downloads.sum(), models=rows.model_id.nunique(), **{column: rows[column].arbitrary() for column in described}
+    )
+    new = new_rows.group_by(group).agg(new_cohort_downloads=new_rows.downloads.sum())
+    # A single snapshot's window has a null period: the pairing must match nulls, which `=` never does.
+    joined = table.left_join(new, [table.period.identical_to(new.period), table.entity == new.entity])
+    table = joined.select(*[table[column] for column in table.columns], new_cohort_downloads=new.new_cohort_downloads.fill_null(0.0))
+    table = table.mutate(share=table.downloads / table.downloads.sum().over(group_by="period"))
     if level == "model":
-        properties = facts[["model_id", "created_at", "created_known", "params_total", "modality", "derivative_kind"]].rename(columns={"model_id": "entity"})
-        table = table.merge(properties, on="entity", how="left")
+        properties = ibis.memtable(facts[["model_id", *MODEL_PROPERTIES]])
+        table = table.left_join(properties, table.entity == properties.model_id).drop("model_id")
     # The entity breaks ties, so equal downloads come out in one order on every engine and run.
-    table = table.sort_values(["period", "downloads", "entity"], ascending=[True, False, True], na_position="first", ignore_index=True)
-    return table.rename(columns={"entity": level if level != "model" else "model_id"})
+    table = table.order_by([ibis.asc("period", nulls_first=True), ibis.desc("downloads"), ibis.asc("entity")])
+    panel = con.execute(table)
+    if level == "model":
+        panel = panel.astype({column: facts[column].dtype for column in MODEL_PROPERTIES})
+    panel["period"] = panel["period"].astype(object).where(panel["period"].notna(), None)
+    return panel.rename(columns={"entity": level if level != "model" else "model_id"})
