@@ -397,9 +397,7 @@ def goal_text(ok: bool, missed: str, size: tuple[int, int] | None = None) -> str
 
 
 def machine() -> dict:
-    import duckdb
     import ibis
-    import pandas as pd
 
     from importlib.metadata import version
 

@@ -27,6 +27,7 @@ from hubecon.enrich.facts import Enriched, enrich
 from hubecon.enrich.suggest import compare_with_study, namespace_hints, write_override_template
 from hubecon.enrich.registry import INDIVIDUALS, OTHER, TYPES, UNATTRIBUTED, VARIANTS, Registry, country_label, load_registry
 from hubecon.errors import HubeconError, InputError
+from hubecon.frames import among
 from hubecon.metrics.compare import Comparison, concentration_units, left_out_row, namespace_moves, property_rows, top_cut
 from hubecon.metrics.compare import concentration_rows as compare_concentration_rows
 from hubecon.metrics.compare import share_rows as compare_share_rows
@@ -608,8 +609,7 @@ class Hubecon:
         chosen = self.snapshot(snapshot)
         downloads = self.store.con.execute(self._downloads(chosen))
         graph = self.enriched.graph
-        known = set(self.enriched.facts["model_id"])
-        missing_parents = graph.edges[~graph.edges["parent_id"].isin(known)][["child_id", "parent_id", "relation"]]
+        missing_parents = graph.edges[~among(graph.edges["parent_id"], self.enriched.facts["model_id"])][["child_id", "parent_id", "relation"]]
         history = History.of(self._catalogue, scope)
         checks = None
         if len(history.snapshots) >= 2:
@@ -777,14 +777,14 @@ class Hubecon:
             chosen = self.snapshot(snapshot)
             observations = self.store.table("observations")
             present = self.store.con.execute(observations.filter(observations.snapshot_id == chosen["snapshot_id"]).select("model_id"))["model_id"]
-            facts = facts[facts["model_id"].isin(set(present))]
+            facts = facts[among(facts["model_id"], present)]
         days = cd.release_days(facts, self.enriched.credit, attribution)
         developers = cd.developer_cadence(days, attribution)
         developers["complete_history"] = developers["developer"].isin(self._complete_histories(attribution, set(developers["developer"])))
         unknown = facts[~facts["created_known"].fillna(False).astype(bool)]
         reference = self.snapshot(snapshot)
         counts = self.store.con.execute(self._downloads(reference).select("model_id", "downloads"))
-        unknown_downloads = float(counts[counts["model_id"].isin(set(unknown["model_id"]))]["downloads"].sum())
+        unknown_downloads = float(counts[among(counts["model_id"], unknown["model_id"])]["downloads"].sum())
         if by == "developer":
             rows = developers.sort_values(["release_days", "developer"], ascending=[False, True], ignore_index=True)
             measured = rows[rows["median_days_between"].notna()].sort_values(["median_days_between", "developer"])
@@ -982,8 +982,8 @@ class Hubecon:
         ranked = values.sort_values([*keys, figure, "model_id"], ascending=[True] * len(keys) + [False, True]).groupby(keys, sort=True).head(ad.REFERENCE_MODELS)
         reference = ranked.groupby(keys, as_index=False).agg(median=(figure, "median"), n=(figure, "size"), models=("model_id", list))
         used_snapshots = history_ids if mode == "history" else [chosen["snapshot_id"]]
-        used = set(self.store.con.execute(counted.filter(counted.snapshot_id.isin(used_snapshots)).select("model_id").distinct())["model_id"])
-        universe = facts[facts["model_id"].isin(used)]
+        used = self.store.con.execute(counted.filter(counted.snapshot_id.isin(used_snapshots)).select("model_id").distinct())["model_id"]
+        universe = facts[among(facts["model_id"], used)]
         no_value = universe[universe["size_bucket"].isna() | ~universe["created_known"].fillna(False).astype(bool)]
         return result(
             rows[columns],

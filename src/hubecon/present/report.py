@@ -15,7 +15,6 @@ import pandas as pd
 
 from hubecon import __version__
 from hubecon.errors import HubeconError
-from hubecon.metrics.windows import History
 from hubecon.present import charts
 from hubecon.present.method import method_html
 from hubecon.present.output import data_line, plain, to_csv, to_json
