@@ -183,16 +183,22 @@ def period_order(rows: pd.DataFrame) -> list[str]:
     return bounds["period"].tolist()
 
 
-def developer_sums(units: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
-    """Per developer: Σ downloads and Σ downloads × value for each value column (NaN values count in neither)."""
-    frame = units[["developer", "downloads"]].reset_index(drop=True)
-    values = values.reset_index(drop=True)
+def developer_sums(developers: pd.Series, downloads: np.ndarray, values: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Per developer (sorted): Σ downloads and Σ downloads × value for each value array (NaN values count in neither).
+
+    One row per unit, given as arrays: summed by developer code with bincount,
+    since a frame of a million units × every category is slow to build and group.
+    """
+    codes, names = pd.factorize(developers, sort=True)
+    named = codes >= 0
+    codes, downloads = codes[named], downloads[named]
     sums = {}
-    for column in values:
-        known = values[column].notna()
-        sums[f"den:{column}"] = frame["downloads"].where(known, 0.0)
-        sums[f"num:{column}"] = frame["downloads"] * values[column].fillna(0.0).astype(float)
-    return pd.concat([frame[["developer"]], pd.DataFrame(sums)], axis=1).groupby("developer").sum()
+    for column, value in values.items():
+        value = value[named]
+        known = ~np.isnan(value)
+        sums[f"den:{column}"] = np.bincount(codes, weights=np.where(known, downloads, 0.0), minlength=len(names))
+        sums[f"num:{column}"] = np.bincount(codes, weights=downloads * np.where(known, value, 0.0), minlength=len(names))
+    return pd.DataFrame(sums, index=pd.Index(names, name="developer"))
 
 
 def shift_tests(con: ibis.BaseBackend, rows: pd.DataFrame, units: ibis.Table, facts: pd.DataFrame, metrics: tuple[Metric, ...], *, seed: int, resamples: int = BOOTSTRAP_RESAMPLES) -> pd.DataFrame:
@@ -212,6 +218,10 @@ def shift_tests(con: ibis.BaseBackend, rows: pd.DataFrame, units: ibis.Table, fa
     categories = categories[[column for column in categories.columns if column in set(rows["metric"])]]
     all_categories = {column: categories[column].dropna().unique().tolist() for column in categories.columns}
     sizes = facts.set_index("model_id")["params_total"].astype("Float64")
+    # Per model, in facts' order: each period's developer table picks its units' rows by position.
+    model_positions = pd.Index(categories.index)
+    size_values = sizes.reindex(model_positions).astype(float).to_numpy() / 1e9
+    category_codes = {column: pd.Categorical(categories[column], categories=all_categories[column]).codes for column in categories.columns}
     headline = {(metric.name, category) for metric in metrics for category in metric.headline} | {("mean_size_weighted", None)}
     boot_cache: dict[str, np.ndarray] = {}
 
@@ -233,13 +243,14 @@ def shift_tests(con: ibis.BaseBackend, rows: pd.DataFrame, units: ibis.Table, fa
     def developer_table(period: str) -> pd.DataFrame:
         if period not in dev_tables:
             part = units_of(period)
-            model_ids = part["model_id"]
-            values = {"size": sizes.reindex(model_ids).astype(float).to_numpy() / 1e9}  # billions, as the rows
-            for column in categories.columns:
-                cats = categories[column].reindex(model_ids)
-                for category in all_categories[column]:
-                    values[f"{column}={category}"] = np.where(cats.isna(), np.nan, (cats == category).astype(float))
-            dev_tables[period] = developer_sums(part, pd.DataFrame(values, index=part.index))
+            at = model_positions.get_indexer(part["model_id"])
+            known = at >= 0
+            values = {"size": np.where(known, size_values[np.maximum(at, 0)], np.nan)}  # billions, as the rows
+            for column, codes in category_codes.items():
+                code = np.where(known, codes[np.maximum(at, 0)], -1)
+                for number, category in enumerate(all_categories[column]):
+                    values[f"{column}={category}"] = np.where(code < 0, np.nan, (code == number).astype(float))
+            dev_tables[period] = developer_sums(part["developer"], part["downloads"].to_numpy(dtype=float), values)
         return dev_tables[period]
 
     results = []
