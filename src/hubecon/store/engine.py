@@ -138,14 +138,19 @@ def register_parquet(con: ibis.BaseBackend, name: str, files: list[Path], schema
 
 
 def materialise(con: ibis.BaseBackend, names: list[str]) -> None:
-    """Compute small, often-joined views once and keep them in memory, where the engine would recompute them per query (Spark).
+    """Compute views once and keep their rows, where the engine would recompute them per query.
 
-    Spark cannot match a cached view whose SQL has common table expressions,
-    so each view is replaced by a checkpoint of its rows instead.
+    The view keeps its name, so queries written against it are unchanged. On
+    DuckDB it reads a table of the rows; Spark cannot match a cached view whose
+    SQL has common table expressions, so there the view is replaced by a
+    checkpoint of its rows instead.
     """
-    if engine_name(con) == "spark":
-        for name in names:
+    for name in names:
+        if engine_name(con) == "spark":
             con._session.table(name).localCheckpoint(eager=True).createOrReplaceTempView(name)
+        else:
+            con.raw_sql(f'CREATE OR REPLACE TABLE "{name}__rows" AS SELECT * FROM "{name}"')
+            con.raw_sql(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM "{name}__rows"')
 
 
 def register_arrow(con: ibis.BaseBackend, name: str, table: pa.Table) -> ibis.Table:
