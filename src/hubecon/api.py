@@ -21,6 +21,7 @@ from pathlib import Path
 import ibis
 import pandas as pd
 import platformdirs
+import pyarrow as pa
 
 from hubecon.enrich import cache as enrichment_cache
 from hubecon.enrich.facts import Enriched, enrich
@@ -70,7 +71,7 @@ from hubecon.sources.models_table import read_models_table
 from hubecon.sources.series import read_series
 from hubecon.sources.study import read_study
 from hubecon.store.schema import SCOPES
-from hubecon.store.engine import check_engine
+from hubecon.store.engine import check_engine, register_arrow, unique_name
 from hubecon.store.store import CATALOGUE, DataDescription, Store, add_snapshots, snapshots_in_window
 
 ROLLING_WINDOW = pd.Timedelta(days=30)
@@ -247,15 +248,20 @@ class Hubecon:
             window_end=ibis.literal(window.end),
         )
 
+    def _engine_table(self, name: str, frame: pd.DataFrame) -> ibis.Table:
+        """A frame held in the engine for the session's life: on DuckDB a table, whose size the planner knows
+        (a memtable is an Arrow scan it cannot size: at 1M models × 52, families took 23 s against 16 s)."""
+        return register_arrow(self.store.con, unique_name(name), pa.Table.from_pandas(frame, preserve_index=False))
+
     @cached_property
     def _fact_tables(self) -> tuple[ibis.Table, ibis.Table]:
         facts = self.enriched.facts[["model_id", "namespace", "created_at", "created_known", "test_repo", "gguf"]]
         credit = self.enriched.credit[["model_id", "root_id", "root_namespace", "fraction"]]
-        return ibis.memtable(facts), ibis.memtable(credit)
+        return self._engine_table("facts", facts), self._engine_table("credit", credit)
 
     @functools.cache  # noqa: B019 (one table per registry variant for the session's life)
     def _attribution_table(self, registry_variant: str) -> ibis.Table:
-        return ibis.memtable(self.registry.attribution(registry_variant))
+        return self._engine_table("attribution", self.registry.attribution(registry_variant))
 
     def _credited(self, downloads: ibis.Table, *, attribution: str, cohort: str, exclude: tuple[str, ...], registry_variant: str) -> ibis.Table:
         facts, credit = self._fact_tables
