@@ -345,13 +345,15 @@ def test_a_distilled_model_whose_teacher_and_base_differ(tmp_path):
 def test_the_engine_keeps_every_model_a_tag_or_card_could_mark_as_distilled():
     models = ibis.memtable(
         {
-            "model_id": ["a/kd", "a/card", "a/phrase", "a/escaped", "a/plain", "a/bare"],
-            "tags": [["Knowledge-Distillation"], [], ["dataset:x"], [], ["text-generation"], None],
-            "card_data": [None, '{"Teacher_Model": "t/x"}', '{"note": "Distilled from t/x"}', '{"\\u0074eacher": "t/x"}', '{"base_model": "b/y"}', None],
+            "model_id": ["a/kd", "a/card", "a/phrase", "a/escaped", "a/folded", "a/plain", "a/bare"],
+            "tags": [["Knowledge-Distillation"], [], ["dataset:x"], [], ["DIſTILLATION"], ["text-generation"], None],
+            "card_data": [None, '{"Teacher_Model": "t/x"}', '{"note": "Distilled from t/x"}', '{"\\u0074eacher": "t/x"}', None, '{"base_model": "b/y"}', None],
         }
     )
     kept = ibis.duckdb.connect().execute(ds.may_be_marked(models))
-    assert sorted(kept["model_id"]) == ["a/card", "a/escaped", "a/kd", "a/phrase"]
+    assert sorted(kept["model_id"]) == ["a/card", "a/escaped", "a/folded", "a/kd", "a/phrase"]
+    # Python's case-insensitive markers take ſ for s too: the engine's filter must not drop what they would mark.
+    assert ds.marked("a/folded", ["DIſTILLATION"], None) == "tag"
 
 
 # -- known real cases in the embedded data ----------------------------------------------------------

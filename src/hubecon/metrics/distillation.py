@@ -100,14 +100,18 @@ def marked(model_id: str, tags, card: object) -> str | None:
     return None
 
 
+def folded(text: ibis.StringValue) -> ibis.StringValue:
+    """Lower case as the markers' case-insensitive regexes see it: Python's also match ı and İ for i, ſ for s."""
+    return text.replace("ı", "i").replace("İ", "i").replace("ſ", "s").lower()
+
+
 def may_be_marked(models: ibis.Table) -> ibis.Table:
     """The rows of `models` (model_id, tags, card_data as JSON text) whose tags or card could mark them: a superset, found in the engine.
 
-    Every tag and card marker holds `distil` or `teacher`; a card's JSON text
-    may spell letters as `\\u` escapes, so such a card stays a candidate too.
+    Every tag and card marker holds `distil` or `teacher` (compared as `folded`);
+    a card's JSON text may spell letters as `\\u` escapes, so such a card stays a candidate too.
     """
-    tags = models.tags.join(" ").lower()
-    card = models.card_data.lower()
+    tags, card = folded(models.tags.join(" ")), folded(models.card_data)
     hint = tags.contains("distil") | card.contains("distil") | card.contains("teacher") | card.contains("\\u")
     return models.filter(hint.fill_null(False))
 
