@@ -60,3 +60,12 @@ def test_panel_totals_equal_share_over_periods(tmp_path, history_store, level, b
 def test_panel_rejects_an_output_it_cannot_write(tmp_path, history_store):
     completed = run_cli("--store", str(history_store), "export", "panel", "--out", str(tmp_path / "panel.xlsx"))
     assert completed.returncode == 2 and completed.stderr.startswith("error:")
+
+
+def test_a_credited_root_outside_the_data_has_missing_facts_in_a_model_panel(embedded):
+    """Under origin attribution a model panel's entity is the credited root; a root the data lacks has no facts at all."""
+    panel = embedded.export_panel(level="model", attribution="origin")
+    outside = ~panel["model_id"].isin(embedded.enriched.facts["model_id"])
+    assert outside.sum() > 0
+    assert panel.loc[outside, "created_known"].isna().all()
+    assert panel.loc[~outside, "created_known"].isin([True, False]).all()

@@ -7,6 +7,7 @@ Downloads and shares are those of the share tables with the same parameters
 from __future__ import annotations
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from hubecon.metrics.concentration import entity_key
@@ -42,9 +43,15 @@ def panel_rows(con: ibis.BaseBackend, rows: ibis.Table, *, level: str, facts: pd
         properties = ibis.memtable(facts[["model_id", *MODEL_PROPERTIES]])
         table = table.left_join(properties, table.entity == properties.model_id).drop("model_id")
     # The entity breaks ties, so equal downloads come out in one order on every engine and run.
-    table = table.order_by([ibis.asc("period", nulls_first=True), ibis.desc("downloads"), ibis.asc("entity")])
+    table = table.order_by([ibis.asc("period", nulls_first=True), ibis.desc("downloads", nulls_first=True), ibis.asc("entity", nulls_first=True)])
     panel = con.execute(table)
     if level == "model":
-        panel = panel.astype({column: facts[column].dtype for column in MODEL_PROPERTIES})
+        for column in MODEL_PROPERTIES:
+            dtype = facts[column].dtype
+            if dtype == bool and panel[column].isna().any():
+                # A credited root outside the data has no facts: its flag is missing, not False.
+                panel[column] = panel[column].astype(object).where(panel[column].notna(), np.nan)
+            else:
+                panel[column] = panel[column].astype(dtype)
     panel["period"] = panel["period"].astype(object).where(panel["period"].notna(), None)
     return panel.rename(columns={"entity": level if level != "model" else "model_id"})
