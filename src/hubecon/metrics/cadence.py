@@ -36,14 +36,17 @@ def developer_identity(namespaces: pd.Series, attribution: pd.DataFrame) -> pd.S
 def root_counts(facts: pd.DataFrame, credit: pd.DataFrame, attribution: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Per model of `facts` (in its order): how many roots its origin credit reaches, and how many of them belong to its uploader's developer."""
     # Positions, not a merge and sets of ids: both run per model id string, which is slow at a million models.
-    position = pd.Index(facts["model_id"]).get_indexer(credit["model_id"])
+    # A model listed twice in `facts` gets the same counts on both rows.
+    rows, ids = pd.factorize(facts["model_id"])
+    first_row = np.unique(rows, return_index=True)[1]
+    position = pd.Index(ids).get_indexer(credit["model_id"])
     credited = position >= 0
-    uploader = developer_identity(facts["namespace"], attribution).to_numpy(dtype=object)
+    uploader = developer_identity(facts["namespace"], attribution).to_numpy(dtype=object)[first_row]
     origin = developer_identity(credit["root_namespace"], attribution).to_numpy(dtype=object)[credited]
     position = position[credited]
-    roots = np.bincount(position, minlength=len(facts))
-    own = np.bincount(position, weights=origin == uploader[position], minlength=len(facts))
-    return roots, own
+    roots = np.bincount(position, minlength=len(ids))
+    own = np.bincount(position, weights=origin == uploader[position], minlength=len(ids))
+    return roots[rows], own[rows]
 
 
 def own_release_flags(facts: pd.DataFrame, credit: pd.DataFrame, attribution: pd.DataFrame) -> pd.Series:

@@ -191,7 +191,8 @@ def developer_sums(developers: pd.Series, downloads: np.ndarray, values: dict[st
     """
     codes, names = pd.factorize(developers, sort=True)
     named = codes >= 0
-    codes, downloads = codes[named], downloads[named]
+    # A unit without a figure adds nothing, as pandas' sums skip NaN.
+    codes, downloads = codes[named], np.nan_to_num(downloads[named], nan=0.0)
     sums = {}
     for column, value in values.items():
         value = value[named]
