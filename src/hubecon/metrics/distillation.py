@@ -100,19 +100,21 @@ def marked(model_id: str, tags, card: object) -> str | None:
     return None
 
 
-def folded(text: ibis.StringValue) -> ibis.StringValue:
-    """Lower case as the markers' case-insensitive regexes see it: Python's also match ı and İ for i, ſ for s."""
-    return text.replace("ı", "i").replace("İ", "i").replace("ſ", "s").lower()
+# Python's case-insensitive regexes also take ı and İ for i and ſ for s, which the engine's lower() does not give.
+FOLDED_LETTERS = ("ı", "İ", "ſ")
 
 
 def may_be_marked(models: ibis.Table) -> ibis.Table:
     """The rows of `models` (model_id, tags, card_data as JSON text) whose tags or card could mark them: a superset, found in the engine.
 
-    Every tag and card marker holds `distil` or `teacher` (compared as `folded`);
-    a card's JSON text may spell letters as `\\u` escapes, so such a card stays a candidate too.
+    Every tag and card marker holds `distil` or `teacher`, in any case. Text
+    holding one of FOLDED_LETTERS, or a card whose JSON text spells letters as
+    `\\u` escapes, stays a candidate too: `marked` decides.
     """
-    tags, card = folded(models.tags.join(" ")), folded(models.card_data)
-    hint = tags.contains("distil") | card.contains("distil") | card.contains("teacher") | card.contains("\\u")
+    tags, card = models.tags.join(" "), models.card_data
+    hint = tags.lower().contains("distil") | card.lower().contains("distil") | card.lower().contains("teacher") | card.contains("\\u")
+    for letter in FOLDED_LETTERS:
+        hint |= tags.contains(letter) | card.contains(letter)
     return models.filter(hint.fill_null(False))
 
 
