@@ -1251,7 +1251,7 @@ class Hubecon:
             created = pd.to_datetime(facts["created_at"], utc=True)
             keep = facts["created_known"] & (created >= (created_from or created.min())) & (created <= (created_to or created.max()))
             facts = facts[keep.fillna(False)]
-        weights = tr.model_weights_from(self.store.con, facts, self.enriched.credit, attribution_table, attribution=attribution, exclude=exclude)
+        weights = tr.model_weights_from(self.store.con, facts["model_id"], *self._fact_tables, self._attribution_table("primary"), attribution=attribution, exclude=exclude)
         unknown = None
         if history:
             period = period or "month"

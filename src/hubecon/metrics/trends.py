@@ -380,27 +380,19 @@ class PropertyPeriods:
 
 
 def model_weights_from(
-    con: ibis.BaseBackend, facts: pd.DataFrame, credit: pd.DataFrame, attribution_table: pd.DataFrame, *, attribution: str, exclude: tuple[str, ...]
+    con: ibis.BaseBackend, model_ids: pd.Series, facts: ibis.Table, credit: ibis.Table, attribution_table: ibis.Table, *, attribution: str, exclude: tuple[str, ...]
 ) -> pd.DataFrame:
-    """Per model: the weight its downloads keep after attribution and exclusions, and its developer unit.
+    """Per model of `model_ids`: the weight its downloads keep after attribution and exclusions, and its developer unit.
 
     The same rules as the share tables (metrics/shares.py credited_downloads),
-    applied to a unit download per model.
+    applied to a unit download per model; `facts`, `credit` and
+    `attribution_table` are the session's engine tables they read.
     """
     from hubecon.metrics.shares import credited_downloads
 
-    unit = facts[["model_id"]].assign(period=None, downloads=1.0, window_start=pd.Timestamp(0, tz="UTC"), window_end=pd.Timestamp(0, tz="UTC"))
-    unit["period"] = unit["period"].astype("string")
-    fact_columns = facts[["model_id", "namespace", "created_at", "created_known", "test_repo", "gguf"]]
-    credited = credited_downloads(
-        ibis.memtable(unit),
-        ibis.memtable(fact_columns),
-        ibis.memtable(credit[["model_id", "root_id", "root_namespace", "fraction"]]),
-        ibis.memtable(attribution_table),
-        attribution=attribution,
-        cohort="all",
-        exclude=exclude,
-    )
+    unit = pd.DataFrame({"model_id": model_ids.to_numpy(), "downloads": 1.0, "window_start": pd.Timestamp(0, tz="UTC"), "window_end": pd.Timestamp(0, tz="UTC")})
+    unit.insert(1, "period", pd.Series(None, index=unit.index, dtype="string"))
+    credited = credited_downloads(ibis.memtable(unit), facts, credit, attribution_table, attribution=attribution, cohort="all", exclude=exclude)
     return model_weights(con.execute(credited.select("model_id", "namespace", "developer", "downloads")))
 
 
