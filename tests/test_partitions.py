@@ -58,10 +58,11 @@ def test_a_one_month_query_reads_only_that_months_snapshot_files(monthly_store):
     assert snapshot_files_in(opened) == observation_files(monthly_store, MARCH)
     assert not any("model_records" in path or "lineage_records" in path for path in opened)
     # The pruned read gives what the whole history gives.
-    whole = period_downloads(session.store.table("observations"), session.store.table("models"), session._catalogue, since="2025-03-01", until="2025-03-31")
+    every_snapshot = session.store.keyed_observations(session._catalogue["snapshot_id"])
+    whole = period_downloads(every_snapshot, session._keyed_facts, session._catalogue, since="2025-03-01", until="2025-03-31")
     pruned = session.measured(since="2025-03-01", until="2025-03-31").downloads
     by_model = lambda table: session.store.con.execute(table.select("model_id", "downloads")).sort_values("model_id", ignore_index=True)  # noqa: E731
-    pd.testing.assert_frame_equal(by_model(pruned), by_model(whole.steps))
+    pd.testing.assert_frame_equal(by_model(pruned), by_model(session.store.model_ids_of(whole.steps)))
     assert result["table"]["share"].sum() == pytest.approx(1.0)
 
 

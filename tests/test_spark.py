@@ -113,10 +113,13 @@ def test_spark_reads_only_the_files_of_a_time_range(engines, stores):
     spark = engines["history"]["spark"]
     before = set(spark.store.con._cached_dataframes)
     spark.measured(since="2025-01-25", until="2025-02-05")
-    # The window's downloads are computed once per session into a cached table: the files are those its query read.
-    (cached,) = [frame for name, frame in spark.store.con._cached_dataframes.items() if name not in before]
-    cached.unpersist()  # so Spark plans it from its sources again, which lists the files it reads
-    read = {Path(path.removeprefix("file:")).as_posix() for path in cached.inputFiles() if "/snapshots/" in path}
+    # The window's observations and downloads are computed once per session into cached tables: the files are those their queries read.
+    cached = [frame for name, frame in spark.store.con._cached_dataframes.items() if name not in before]
+    assert cached
+    read = set()
+    for frame in cached:
+        frame.unpersist()  # so Spark plans it from its sources again, which lists the files it reads
+        read |= {Path(path.removeprefix("file:")).as_posix() for path in frame.inputFiles() if "/snapshots/" in path}
     catalogue = spark._catalogue.set_index("snapshot_id")
     expected = {
         str(snapshot_dir(stores["history"], sid, catalogue.loc[sid, "taken_at"]) / "observations.parquet")

@@ -176,7 +176,7 @@ class Hubecon:
 
     @cached_property
     def _catalogue(self) -> pd.DataFrame:
-        return self.store.snapshots()
+        return self.store.snapshots().merge(self.store.snapshot_keys, on="snapshot_id", how="left")
 
     @cached_property
     def synthetic(self) -> bool:
@@ -259,6 +259,19 @@ class Hubecon:
         credit = self.enriched.credit[["model_id", "root_id", "root_namespace", "fraction"]]
         return self._engine_table("facts", facts), self._engine_table("credit", credit)
 
+    @cached_property
+    def _keyed_facts(self) -> ibis.Table:
+        """model_key, created_at, created_known: what a history's per-step rows need of the facts, on the store's model keys."""
+        facts, _ = self._fact_tables
+        return self.store.model_keys_of(facts.select("model_id", "created_at", "created_known")).cache()
+
+    def _keyed_history(self, scope: str | None, since: str | None = None, until: str | None = None) -> ibis.Table:
+        """The keyed observations a history needs: its snapshots', or, for a time range, only those the range reads (DESIGN.md §2)."""
+        snapshots = History.of(self._catalogue, scope).snapshots
+        if since is not None or until is not None:
+            return self.store.keyed_observations(snapshots_in_window(snapshots, *day_bounds(since, until)))
+        return self.store.keyed_observations(snapshots["snapshot_id"])
+
     @functools.cache  # noqa: B019 (one table per registry variant for the session's life)
     def _attribution_table(self, registry_variant: str) -> ibis.Table:
         return self._engine_table("attribution", self.registry.attribution(registry_variant))
@@ -306,20 +319,20 @@ class Hubecon:
 
     def _history_measured(self, period: str | None, since: str | None, until: str | None, scope: str | None) -> tuple[ibis.Table, "Measured"]:
         """D(m, W) per period of a history as a table cached in the engine, and what it measures; every command over time reuses it."""
-        if since is not None or until is not None:
-            # A time range reads only the files of the snapshots it needs (DESIGN.md §2).
-            observations = self.store.observations_for(snapshots_in_window(History.of(self._catalogue, scope).snapshots, *day_bounds(since, until)))
-        else:
-            observations = self.store.table("observations")
-        windows = period_downloads(observations, self.store.table("models"), self._catalogue, period=period, since=since, until=until, scope=scope)
-        facts, _ = self._fact_tables
+        observations = self._keyed_history(scope, since, until)
+        # The facts' creation dates are the `models` table's (enrich/facts.py): one join gives the steps both.
+        windows = period_downloads(observations, self._keyed_facts, self._catalogue, period=period, since=since, until=until, scope=scope)
         # Summed per (period, model), with each difference's new-cohort part taken from its own window first,
         # so every command over time reads one row per model and period.
-        steps = windows.steps.join(facts.select("model_id", "created_at", "created_known"), "model_id")
-        steps = steps.mutate(period=steps.period if period else ibis.null("string"), first_year=first_year_downloads(steps))
-        downloads = steps.group_by("period", "model_id").agg(
+        # Models without facts (no `models` row) were left out by a join with the facts, and still are.
+        steps = windows.steps.filter(windows.steps.created_known.notnull())
+        steps = steps.mutate(first_year=first_year_downloads(steps))
+        summed = steps.group_by("period_index", "model_key").agg(
             downloads=steps.downloads.sum(), first_year_downloads=steps.first_year.sum(), estimated=steps.estimated.any()
-        ).cache()
+        )
+        labels = ibis.memtable(windows.labels[["period_index", "period"]].assign(period=lambda frame: frame["period"] if period else None).astype({"period": "string"}))
+        labelled = summed.join(labels, "period_index").select("period", "model_key", "downloads", "first_year_downloads", "estimated")
+        downloads = self.store.model_ids_of(labelled).cache()
         latest = self._catalogue.set_index("snapshot_id").loc[windows.periods["snapshots"].iloc[-1][-1]]
         estimated = bool(self.store.con.execute(downloads.estimated.any()))
         data = {
@@ -592,9 +605,10 @@ class Hubecon:
         check_choice("period", period, PERIODS)
         if model_id not in set(self.enriched.facts["model_id"]):
             raise HubeconError(f"model '{model_id}' is not in the data")
-        windows = period_downloads(self.store.table("observations"), self.store.table("models"), self._catalogue, period=period, since=since, until=until, scope=scope)
-        table = windows.table.filter(windows.table.model_id == model_id).order_by("period_start")
-        rows = self.store.con.execute(table.drop("model_id"))
+        keyed = self._keyed_history(scope, since, until)
+        the_model = self.store.model_keys.filter(self.store.model_keys.model_id == model_id).select("model_key").distinct()
+        windows = period_downloads(keyed.semi_join(the_model, "model_key"), self._keyed_facts, self._catalogue, period=period, since=since, until=until, scope=scope)
+        rows = self.store.con.execute(windows.table.order_by("period_start").drop("model_key"))
         observations = self.store.table("observations")
         snapshots = self.store.table("snapshots").select("snapshot_id", "taken_at")
         seen = self.store.con.execute(
@@ -619,7 +633,7 @@ class Hubecon:
         history = History.of(self._catalogue, scope)
         checks = None
         if len(history.snapshots) >= 2:
-            checks = HistoryChecks.of(self.store.con, self.store.table("observations"), self.store.table("models"), history.steps(), capped=history.capped_first_year)
+            checks = HistoryChecks.of(self.store, self._keyed_history(scope), self._keyed_facts, history.steps(), capped=history.capped_first_year)
         rows, details = quality_report(
             facts=self.enriched.facts, downloads=downloads, dropped_edges=graph.dropped, missing_parents=missing_parents, history=checks, capped=history.capped_first_year
         )

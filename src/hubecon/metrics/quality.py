@@ -8,6 +8,7 @@ import ibis
 import pandas as pd
 
 from hubecon.metrics.windows import step_downloads
+from hubecon.store.store import Store
 
 SPIKE_FACTOR = 10.0  # a step this many times the model's median step
 SPIKE_FLOOR = 1000.0  # and at least this many downloads, so tiny counts don't trip it
@@ -21,34 +22,34 @@ def check_row(check: str, frame: pd.DataFrame, *, what: str, downloads: float | 
 
 
 def frozen_counters(steps: ibis.Table) -> ibis.Table:
-    """Models that were counting and then show 0 for ≥ 2 consecutive differences (exact steps only): model_id, step (frozen since).
+    """Models that were counting and then show 0 for ≥ 2 consecutive differences (exact steps only): model_key, step (frozen since).
 
     Flagged once per freeze, at its FROZEN_STEPS-th zero: the step whose
     FROZEN_STEPS - 1 predecessors are zero and the one before those positive.
     Zeros before the first positive are not a freeze.
     """
     exact = steps.filter(~steps.estimated & steps.downloads.notnull())
-    in_order = ibis.window(group_by=exact.model_id, order_by=exact.step)
+    in_order = ibis.window(group_by=exact.model_key, order_by=exact.step)
     # The lags are columns before the filter: a filter on them would otherwise be applied before they are computed.
     exact = exact.mutate(**{f"before_{k}": exact.downloads.lag(k).over(in_order) for k in range(1, FROZEN_STEPS + 1)})
     zeros = [exact.downloads == 0] + [exact[f"before_{k}"] == 0 for k in range(1, FROZEN_STEPS)]
     frozen = exact.filter(ibis.and_(*zeros) & (exact[f"before_{FROZEN_STEPS}"] > 0))
-    return frozen.select("model_id", "step").order_by("model_id", "step")
+    return frozen.select("model_key", "step")
 
 
 def spikes(steps: ibis.Table) -> ibis.Table:
-    """Steps ≥ SPIKE_FACTOR × the model's median positive step (with ≥ 3 of them) and ≥ SPIKE_FLOOR: model_id, step, downloads, median."""
+    """Steps ≥ SPIKE_FACTOR × the model's median positive step (with ≥ 3 of them) and ≥ SPIKE_FLOOR: model_key, step, downloads, median."""
     positive = steps.filter(steps.downloads.notnull() & (steps.downloads > 0))
-    per_model = ibis.window(group_by=positive.model_id)
+    per_model = ibis.window(group_by=positive.model_key)
     positive = positive.mutate(median=positive.downloads.median().over(per_model), steps_counted=positive.downloads.count().over(per_model))
     flagged = positive.filter((positive.steps_counted >= 3) & (positive.downloads >= SPIKE_FLOOR) & (positive.downloads > SPIKE_FACTOR * positive.median))
-    return flagged.order_by("model_id", "step").select("model_id", "step", "downloads", "median")
+    return flagged.select("model_key", "step", "downloads", "median")
 
 
 def flagged_steps(steps: ibis.Table) -> ibis.Table:
     """The steps the rollback, missing-model and unobserved-days checks list."""
     flagged = steps.filter(steps.rollback | steps.missing | (steps.unobserved_days > 0))
-    return flagged.select("model_id", "step", "rollback", "missing", "unobserved_days").order_by("step", "model_id")
+    return flagged.select("model_key", "step", "rollback", "missing", "unobserved_days")
 
 
 @dataclass
@@ -60,21 +61,26 @@ class HistoryChecks:
     spiked: pd.DataFrame  # spikes
 
     @classmethod
-    def of(cls, con: ibis.BaseBackend, observations: ibis.Table, models: ibis.Table, history_steps: pd.DataFrame, *, capped: bool) -> "HistoryChecks":
-        """The checks over a history's steps (`history_steps`: cur_id, cur_taken_at in time order, as History.steps gives them)."""
-        order = history_steps[["cur_id", "cur_taken_at"]].reset_index(drop=True).rename_axis("step").reset_index()
-        # Three checks read the steps: built once, and narrow (a step number for the snapshot's id and time), for
-        # there is a row per model and snapshot.
-        steps = step_downloads(observations, models, history_steps)
-        numbered = steps.join(ibis.memtable(order[["step", "cur_id"]]), "cur_id")
-        narrow = numbered.select("model_id", "step", "downloads", "estimated", "rollback", "missing", "unobserved_days")
-        with narrow.cache() as built:
-            flagged = con.execute(flagged_steps(built))
-            frozen = con.execute(frozen_counters(built)) if not capped else pd.DataFrame({"model_id": [], "step": []})
-            spiked = con.execute(spikes(built))
+    def of(cls, store: Store, observations: ibis.Table, created: ibis.Table, history_steps: pd.DataFrame, *, capped: bool) -> "HistoryChecks":
+        """The checks over a history's steps (`observations`, `created`: as step_downloads takes them; `history_steps`:
+        cur_id, cur_key, cur_taken_at in time order, as History.steps gives them)."""
+        order = history_steps[["cur_id", "cur_key", "cur_taken_at"]].reset_index(drop=True).rename_axis("step").reset_index()
+        # Three checks read the steps: built once, and narrow (a step number and the model's key), for there is a
+        # row per model and snapshot.
+        steps = step_downloads(observations, created, history_steps)
+        numbered = steps.join(ibis.memtable(order[["step", "cur_key"]]), "cur_key")
+        narrow = numbered.select("model_key", "step", "downloads", "estimated", "rollback", "missing", "unobserved_days")
 
-        def dated(found: pd.DataFrame, **names: str) -> pd.DataFrame:
-            labelled = found.merge(order.rename(columns=names), on="step", how="left", sort=False)
+        def found(checks: ibis.Table, order_by: list[str]) -> pd.DataFrame:
+            return store.con.execute(store.model_ids_of(checks).order_by(*order_by))
+
+        with narrow.cache() as built:
+            flagged = found(flagged_steps(built), ["step", "model_id"])
+            frozen = found(frozen_counters(built), ["model_id", "step"]) if not capped else pd.DataFrame({"model_id": [], "step": []})
+            spiked = found(spikes(built), ["model_id", "step"])
+
+        def dated(checked: pd.DataFrame, **names: str) -> pd.DataFrame:
+            labelled = checked.merge(order.drop(columns="cur_key").rename(columns=names), on="step", how="left", sort=False)
             return labelled.drop(columns="step")
 
         return cls(

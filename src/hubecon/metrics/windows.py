@@ -92,40 +92,55 @@ class History:
             # Largest group; ties go to the group holding the newest snapshot.
             chosen_key = key[sizes == sizes.max()].iloc[-1]
         chosen = candidates[key == chosen_key].sort_values("taken_at")
-        return cls(chosen["scope"].iloc[0], chosen[["snapshot_id", "taken_at", "params"]].reset_index(drop=True))
+        kept = ["snapshot_id", "taken_at", "params"] + (["snapshot_key"] if "snapshot_key" in chosen else [])
+        return cls(chosen["scope"].iloc[0], chosen[kept].reset_index(drop=True))
 
     def steps(self) -> pd.DataFrame:
-        """Consecutive snapshot pairs: cur_id, prev_id (null for the first), taken times and days apart."""
-        frame = self.snapshots[["snapshot_id", "taken_at"]].rename(columns={"snapshot_id": "cur_id", "taken_at": "cur_taken_at"})
+        """Consecutive snapshot pairs: cur_id, prev_id (null for the first), their snapshot keys (cur_key, prev_key)
+        when the catalogue has them (Store.snapshot_keys), taken times and days apart."""
+        names = {"snapshot_id": "cur_id", "taken_at": "cur_taken_at", "snapshot_key": "cur_key"}
+        frame = self.snapshots[[column for column in names if column in self.snapshots]].rename(columns=names)
         frame["prev_id"] = frame["cur_id"].shift(1)
+        if "cur_key" in frame:
+            frame["prev_key"] = frame["cur_key"].astype("Int32").shift(1)
         frame["prev_taken_at"] = frame["cur_taken_at"].shift(1)
         frame["days"] = (frame["cur_taken_at"] - frame["prev_taken_at"]).dt.total_seconds() / 86400
         return frame
 
 
-def step_downloads(observations: ibis.Table, models: ibis.Table, steps: pd.DataFrame) -> ibis.Table:
+def step_downloads(observations: ibis.Table, created: ibis.Table, steps: pd.DataFrame) -> ibis.Table:
     """One row per (step, model at either of its snapshots): the step's downloads, or null where missing.
+
+    `observations` are keyed (Store.keyed_observations: snapshot_key, model_key,
+    downloads_30d, downloads_all_time), `created` is model_key, created_at and
+    any columns to carry along to each model's rows (one join, not two, over
+    millions of rows), and `steps` are History.steps() with their snapshot keys.
 
     A model at the earlier snapshot but absent from the later one is missing
     for the step (DESIGN.md §3: excluded, counted in the quality report, never 0).
 
-    Columns: cur_id, cur_taken_at, model_id, downloads, window_start,
-    window_end (the interval the figure covers: the difference's two
-    snapshots, or the 30 days, at most the step, before the later one),
-    estimated, rollback, missing, unobserved_days.
+    Columns: cur_key, model_key, downloads, window_start, window_end (the
+    interval the figure covers: the difference's two snapshots, or the 30
+    days, at most the step, before the later one), estimated, rollback,
+    missing, unobserved_days, and `created`'s columns.
     """
     days = steps["days"].fillna(float(ROLLING_DAYS))
     # A 30-day count covers at most the step before its snapshot; computed per step, not per row.
-    step_table = ibis.memtable(steps.assign(days=days, estimate_start=steps["cur_taken_at"] - pd.to_timedelta(days.clip(upper=ROLLING_DAYS), unit="D")))
-    cur = observations.join(step_table, observations.snapshot_id == step_table.cur_id)
-    prev = observations.select(prev_snapshot="snapshot_id", prev_model="model_id", prev_all="downloads_all_time")
-    rows = cur.left_join(prev, [cur.prev_id == prev.prev_snapshot, cur.model_id == prev.prev_model])
-    created = models.select(created_model="model_id", created_at="created_at")
-    rows = rows.left_join(created, rows.model_id == created.created_model)
+    step_table = ibis.memtable(
+        steps[["cur_key", "prev_key", "cur_taken_at", "prev_taken_at"]].assign(
+            days=days, estimate_start=steps["cur_taken_at"] - pd.to_timedelta(days.clip(upper=ROLLING_DAYS), unit="D")
+        )
+    )
+    cur = observations.join(step_table, observations.snapshot_key == step_table.cur_key)
+    prev = observations.select(prev_snapshot="snapshot_key", prev_model="model_key", prev_all="downloads_all_time")
+    rows = cur.left_join(prev, [cur.prev_key == prev.prev_snapshot, cur.model_key == prev.prev_model])
+    carried = [column for column in created.columns if column != "model_key"]
+    created = created.rename(created_model="model_key")
+    rows = rows.left_join(created, rows.model_key == created.created_model)
     present_before = rows.prev_model.notnull()
     created_after_prev = rows.created_at.notnull() & (rows.created_at > rows.prev_taken_at)
     # The first snapshot has nothing before it: no difference, and not missing either.
-    first_step = rows.prev_id.isnull()
+    first_step = rows.prev_key.isnull()
     exact = rows.downloads_all_time.notnull() & ~first_step & (
         (present_before & rows.prev_all.notnull()) | (~present_before & created_after_prev)
     )
@@ -138,9 +153,8 @@ def step_downloads(observations: ibis.Table, models: ibis.Table, steps: pd.DataF
         else_=ibis.null("float64"),
     )
     present = rows.select(
-        "cur_id",
-        "cur_taken_at",
-        "model_id",
+        "cur_key",
+        "model_key",
         downloads=downloads,
         window_start=ibis.cases((exact, rows.prev_taken_at), else_=rows.estimate_start),
         window_end=rows.cur_taken_at,
@@ -148,14 +162,14 @@ def step_downloads(observations: ibis.Table, models: ibis.Table, steps: pd.DataF
         rollback=exact & present_before & (difference < 0),
         missing=~exact & all_time_series & ~first_step,
         unobserved_days=ibis.cases((~all_time_series, ibis.greatest(rows.days - ROLLING_DAYS, 0)), else_=0.0).cast("float64"),
+        **{column: rows[column] for column in carried},
     )
-    earlier = observations.join(step_table.filter(step_table.prev_id.notnull()), observations.snapshot_id == step_table.prev_id)
-    later = observations.select(later_snapshot="snapshot_id", later_model="model_id")
-    gone = earlier.anti_join(later, [earlier.cur_id == later.later_snapshot, earlier.model_id == later.later_model])
+    earlier = observations.join(step_table.filter(step_table.prev_key.notnull()), observations.snapshot_key == step_table.prev_key)
+    later = observations.select(later_snapshot="snapshot_key", later_model="model_key")
+    gone = earlier.anti_join(later, [earlier.cur_key == later.later_snapshot, earlier.model_key == later.later_model])
     absent = gone.select(
-        "cur_id",
-        "cur_taken_at",
-        "model_id",
+        "cur_key",
+        "model_key",
         downloads=ibis.null("float64"),
         window_start=gone.prev_taken_at,
         window_end=gone.cur_taken_at,
@@ -163,6 +177,7 @@ def step_downloads(observations: ibis.Table, models: ibis.Table, steps: pd.DataF
         rollback=ibis.literal(False),
         missing=ibis.literal(True),
         unobserved_days=ibis.literal(0.0),
+        **{column: ibis.null(created.schema()[column]) for column in carried},
     )
     return present.union(absent.cast(present.schema()))
 
@@ -171,10 +186,11 @@ def step_downloads(observations: ibis.Table, models: ibis.Table, steps: pd.DataF
 class PeriodDownloads:
     """D(m, period) for every model and period, with what the figures rest on."""
 
-    table: ibis.Table  # period, period_start, period_end, model_id, downloads, estimated
-    steps: ibis.Table  # the same per difference, before summing: + window_start, window_end
+    table: ibis.Table  # period, period_start, period_end, model_key, downloads, estimated
+    steps: ibis.Table  # per difference, before summing: period_index, model_key, downloads, estimated, window_start, window_end, …
     scope: str
     periods: pd.DataFrame  # period, period_start, period_end, snapshots (ids whose steps it holds)
+    labels: pd.DataFrame  # period_index, period, period_start, period_end
     shortened: bool  # no snapshot at or before the window's start: it begins at the first one inside
 
     def describe(self) -> dict:
@@ -188,7 +204,7 @@ class PeriodDownloads:
 
 def period_downloads(
     observations: ibis.Table,
-    models: ibis.Table,
+    created: ibis.Table,
     catalogue: pd.DataFrame,
     *,
     period: str | None = None,
@@ -196,7 +212,11 @@ def period_downloads(
     until: str | None = None,
     scope: str | None = None,
 ) -> PeriodDownloads:
-    """Downloads per model per calendar period (or in one [since, until] window when period is None)."""
+    """Downloads per model per calendar period (or in one [since, until] window when period is None).
+
+    `observations`, `created`: as step_downloads takes them (on integer keys); `catalogue` with snapshot keys.
+    Store.model_ids_of turns the results' model keys into model ids.
+    """
     history = History.of(catalogue, scope)
     if len(history.snapshots) < 2:
         raise HubeconError(
@@ -215,35 +235,40 @@ def period_downloads(
         raise HubeconError(f"no snapshot of scope '{history.scope}' falls inside the window {since or '…'} to {until or '…'}")
     if period is None:
         label = f"{since or inside['prev_taken_at'].iloc[0].date()}..{until or inside['cur_taken_at'].iloc[-1].date()}"
-        periods = pd.DataFrame({"cur_id": inside["cur_id"], "period": label, "period_start": first, "period_end": inside["cur_taken_at"].iloc[-1]})
+        periods = pd.DataFrame({"cur_id": inside["cur_id"], "cur_key": inside["cur_key"], "period": label, "period_start": first, "period_end": inside["cur_taken_at"].iloc[-1]})
         # With cumulative counts the window is one difference, end minus start, so a model absent
         # from a snapshot in between is still counted; 30-day estimates add up step by step.
         whole = pd.DataFrame(
             {
                 "cur_id": [inside["cur_id"].iloc[-1]],
+                "cur_key": [inside["cur_key"].iloc[-1]],
                 "cur_taken_at": [inside["cur_taken_at"].iloc[-1]],
                 "prev_id": [inside["prev_id"].iloc[0]],
+                "prev_key": pd.array([inside["prev_key"].iloc[0]], dtype="Int32"),
                 "prev_taken_at": [inside["prev_taken_at"].iloc[0]],
                 "days": [(inside["cur_taken_at"].iloc[-1] - inside["prev_taken_at"].iloc[0]).total_seconds() / 86400],
             }
         )
-        exact = step_downloads(observations, models, whole).filter(~ibis._.estimated)
-        estimated = step_downloads(observations, models, inside).filter(ibis._.estimated)
+        exact = step_downloads(observations, created, whole).filter(~ibis._.estimated)
+        estimated = step_downloads(observations, created, inside).filter(ibis._.estimated)
         rows = exact.union(estimated)
     else:
         labelled = [period_label(moment, period) for moment in inside["cur_taken_at"]]
         periods = pd.DataFrame(
             {
                 "cur_id": inside["cur_id"],
+                "cur_key": inside["cur_key"],
                 "period": [item[0] for item in labelled],
                 "period_start": [item[1] for item in labelled],
                 "period_end": [item[2] for item in labelled],
             }
         )
-        rows = step_downloads(observations, models, inside)
-    rows = rows.filter(rows.downloads.notnull()).join(ibis.memtable(periods), "cur_id")
-    table = rows.group_by(["period", "period_start", "period_end", "model_id"]).agg(
-        downloads=rows.downloads.sum(), estimated=rows.estimated.any()
-    )
+        rows = step_downloads(observations, created, inside)
+    # Rows are summed per period's number, not its label: grouping on two integers, the labels joined after.
+    periods["period_index"] = periods.groupby("period_start", sort=True).ngroup().astype("int32")
+    rows = rows.filter(rows.downloads.notnull()).join(ibis.memtable(periods[["cur_key", "period_index"]]), "cur_key")
+    labels = periods.drop_duplicates("period_index")[["period_index", "period", "period_start", "period_end"]]
+    summed = rows.group_by(["period_index", "model_key"]).agg(downloads=rows.downloads.sum(), estimated=rows.estimated.any())
+    table = summed.join(ibis.memtable(labels), "period_index").select("period", "period_start", "period_end", "model_key", "downloads", "estimated")
     summary = periods.groupby(["period", "period_start", "period_end"], as_index=False).agg(snapshots=("cur_id", list))
-    return PeriodDownloads(table, rows, history.scope, summary, shortened)
+    return PeriodDownloads(table, rows, history.scope, summary, labels.reset_index(drop=True), shortened)

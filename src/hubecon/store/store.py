@@ -35,8 +35,10 @@ import os
 import re
 import shutil
 import uuid
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -52,6 +54,8 @@ from hubecon.store.engine import connect, engine_name, register_arrow, register_
 from hubecon.store.schema import OPTIONAL_TABLES, PER_SNAPSHOT_TABLES, SNAPSHOTS, SnapshotBatch
 
 CATALOGUE = "catalogue.duckdb"
+# Keyed observations held in the engine at once: a session's commands mostly ask for the same history.
+KEPT_KEYED_OBSERVATIONS = 2
 DERIVED = "derived"
 DERIVED_STATE = "state.json"
 
@@ -81,6 +85,7 @@ class Store:
         self.root = root  # the store folder; None for data held in memory
         self.catalogue = catalogue
         self._subsets: dict[tuple[str, ...], ibis.Table] = {}
+        self._keyed: OrderedDict[tuple[str, ...], ibis.Table] = OrderedDict()  # most recently used last
         self._define_canonical_views(derived_registered)
 
     @property
@@ -131,18 +136,72 @@ class Store:
         """The canonical observations of some snapshots, reading only their files (the whole `observations` reads every snapshot's)."""
         ids = tuple(sorted(set(snapshot_ids)))
         if ids not in self._subsets:
-            if self.root is None:
-                raw = self.table("raw_observations")
-                raw = raw.filter(raw.snapshot_id.isin(ids)) if ids else raw.limit(0)
-            else:
-                catalogue = self.catalogue.set_index("snapshot_id")
-                unknown = [sid for sid in ids if sid not in catalogue.index]
-                if unknown:
-                    raise StoreError(f"no snapshot {', '.join(unknown)} in {self.root}")
-                files = [snapshot_dir(self.root, sid, catalogue.loc[sid, "taken_at"]) / "observations.parquet" for sid in ids]
-                raw = register_parquet(self.con, unique_name("raw_observations"), files, PER_SNAPSHOT_TABLES["observations"]) if files else self.table("raw_observations").limit(0)
-            self._subsets[ids] = derived.canonical(raw, self.table("aliases"))
+            self._subsets[ids] = derived.canonical(self._raw_observations(ids), self.table("aliases"))
         return self._subsets[ids]
+
+    def _raw_observations(self, ids: tuple[str, ...]) -> ibis.Table:
+        """The raw observations of some snapshots, from their files only."""
+        if self.root is None:
+            raw = self.table("raw_observations")
+            return raw.filter(raw.snapshot_id.isin(ids)) if ids else raw.limit(0)
+        catalogue = self.catalogue.set_index("snapshot_id")
+        unknown = [sid for sid in ids if sid not in catalogue.index]
+        if unknown:
+            raise StoreError(f"no snapshot {', '.join(unknown)} in {self.root}")
+        files = [snapshot_dir(self.root, sid, catalogue.loc[sid, "taken_at"]) / "observations.parquet" for sid in ids]
+        return register_parquet(self.con, unique_name("raw_observations"), files, PER_SNAPSHOT_TABLES["observations"]) if files else self.table("raw_observations").limit(0)
+
+    @cached_property
+    def model_keys(self) -> ibis.Table:
+        """raw_id, model_key, model_id: every observed model id, the canonical id it stands for (renames: DESIGN.md §2)
+        and a dense integer key per canonical id, for the joins and group-bys over a history's per-step rows.
+
+        Those hash one 4-byte integer instead of a 30-byte id: at 1M models × 52 snapshots the pairing of
+        consecutive snapshots and the sum per (period, model) took 4.4 s on keys against 14 s on ids.
+        """
+        seen = self.table("model_seen").select(raw_id="model_id")
+        canonical = derived.canonical(seen.mutate(model_id=seen.raw_id), self.table("aliases"))
+        keyed = canonical.mutate(model_key=ibis.dense_rank().over(order_by="model_id").cast("int32"))
+        name = self.prefix + "model_keys"
+        self.con.create_view(name, keyed, overwrite=True)
+        materialise(self.con, [name])
+        return self.table("model_keys")
+
+    @cached_property
+    def snapshot_keys(self) -> pd.DataFrame:
+        """snapshot_id, snapshot_key: each snapshot's place in the catalogue, oldest first."""
+        ordered = self.catalogue.sort_values(["taken_at", "snapshot_id"], kind="stable")["snapshot_id"]
+        return pd.DataFrame({"snapshot_id": ordered.to_numpy(), "snapshot_key": range(len(ordered))}).astype({"snapshot_key": "int32"})
+
+    def keyed_observations(self, snapshot_ids) -> ibis.Table:
+        """Some snapshots' observations on integer keys, held in the engine: snapshot_key, model_key, downloads_30d,
+        downloads_all_time (a renamed model's rows under its canonical key). Reads only those snapshots' files."""
+        ids = tuple(sorted(set(snapshot_ids)))
+        if ids in self._keyed:
+            self._keyed.move_to_end(ids)
+            return self._keyed[ids]
+        raw = self._raw_observations(ids)
+        keys = self.model_keys
+        snapshots = ibis.memtable(self.snapshot_keys[self.snapshot_keys["snapshot_id"].isin(ids)])
+        keyed = raw.join(keys, raw.model_id == keys.raw_id).join(snapshots, "snapshot_id")
+        self._keyed[ids] = keyed.select("snapshot_key", "model_key", "downloads_30d", "downloads_all_time").cache()
+        while len(self._keyed) > KEPT_KEYED_OBSERVATIONS:
+            self._keyed.popitem(last=False)[1].release()
+        return self._keyed[ids]
+
+    @cached_property
+    def _canonical_keys(self) -> ibis.Table:
+        return self.model_keys.select("model_key", "model_id").distinct()
+
+    def model_keys_of(self, table: ibis.Table) -> ibis.Table:
+        """`table` (of canonical model ids) with its model_id column replaced, in place, by the model_key."""
+        joined = table.join(self._canonical_keys, "model_id")
+        return joined.select(*[joined.model_key if column == "model_id" else joined[column] for column in table.columns])
+
+    def model_ids_of(self, table: ibis.Table) -> ibis.Table:
+        """`table` with its model_key column replaced, in place, by the canonical model_id."""
+        joined = table.join(self._canonical_keys, "model_key")
+        return joined.select(*[joined.model_id if column == "model_key" else joined[column] for column in table.columns])
 
     def _define_canonical_views(self, derived_registered: bool) -> None:
         """The canonical tables of DESIGN.md §2, from the derived tables (derived.py) and the snapshots' observations.
