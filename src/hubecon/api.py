@@ -265,7 +265,7 @@ class Hubecon:
         facts, _ = self._fact_tables
         return self.store.model_keys_of(facts.select("model_id", "created_at", "created_known")).cache()
 
-    def _keyed_history(self, scope: str | None, since: str | None = None, until: str | None = None) -> ibis.Table:
+    def _history_observations(self, scope: str | None, since: str | None = None, until: str | None = None) -> ibis.Table:
         """The keyed observations a history needs: its snapshots', or, for a time range, only those the range reads (DESIGN.md §2)."""
         snapshots = History.of(self._catalogue, scope).snapshots
         if since is not None or until is not None:
@@ -319,20 +319,22 @@ class Hubecon:
 
     def _history_measured(self, period: str | None, since: str | None, until: str | None, scope: str | None) -> tuple[ibis.Table, "Measured"]:
         """D(m, W) per period of a history as a table cached in the engine, and what it measures; every command over time reuses it."""
-        observations = self._keyed_history(scope, since, until)
+        observations = self._history_observations(scope, since, until)
         # The facts' creation dates are the `models` table's (enrich/facts.py): one join gives the steps both.
         windows = period_downloads(observations, self._keyed_facts, self._catalogue, period=period, since=since, until=until, scope=scope)
         # Summed per (period, model), with each difference's new-cohort part taken from its own window first,
         # so every command over time reads one row per model and period.
-        # Models without facts (no `models` row) were left out by a join with the facts, and still are.
+        # A model without facts (no `models` row) has no created_known: it is left out, as a join with the facts would.
         steps = windows.steps.filter(windows.steps.created_known.notnull())
         steps = steps.mutate(first_year=first_year_downloads(steps))
         summed = steps.group_by("period_index", "model_key").agg(
             downloads=steps.downloads.sum(), first_year_downloads=steps.first_year.sum(), estimated=steps.estimated.any()
         )
-        labels = ibis.memtable(windows.labels[["period_index", "period"]].assign(period=lambda frame: frame["period"] if period else None).astype({"period": "string"}))
-        labelled = summed.join(labels, "period_index").select("period", "model_key", "downloads", "first_year_downloads", "estimated")
-        downloads = self.store.model_ids_of(labelled).cache()
+        labels = windows.labels[["period_index", "period"]]
+        if not period:
+            labels = labels.assign(period=None)
+        per_period = summed.join(ibis.memtable(labels.astype({"period": "string"})), "period_index")
+        downloads = self.store.model_ids_of(per_period.select("period", "model_key", "downloads", "first_year_downloads", "estimated")).cache()
         latest = self._catalogue.set_index("snapshot_id").loc[windows.periods["snapshots"].iloc[-1][-1]]
         estimated = bool(self.store.con.execute(downloads.estimated.any()))
         data = {
@@ -605,9 +607,8 @@ class Hubecon:
         check_choice("period", period, PERIODS)
         if model_id not in set(self.enriched.facts["model_id"]):
             raise HubeconError(f"model '{model_id}' is not in the data")
-        keyed = self._keyed_history(scope, since, until)
-        the_model = self.store.model_keys.filter(self.store.model_keys.model_id == model_id).select("model_key").distinct()
-        windows = period_downloads(keyed.semi_join(the_model, "model_key"), self._keyed_facts, self._catalogue, period=period, since=since, until=until, scope=scope)
+        the_model = self.store.model_keys_of(ibis.memtable({"model_id": [model_id]}))
+        windows = period_downloads(self._history_observations(scope, since, until).semi_join(the_model, "model_key"), self._keyed_facts, self._catalogue, period=period, since=since, until=until, scope=scope)
         rows = self.store.con.execute(windows.table.order_by("period_start").drop("model_key"))
         observations = self.store.table("observations")
         snapshots = self.store.table("snapshots").select("snapshot_id", "taken_at")
@@ -633,7 +634,7 @@ class Hubecon:
         history = History.of(self._catalogue, scope)
         checks = None
         if len(history.snapshots) >= 2:
-            checks = HistoryChecks.of(self.store, self._keyed_history(scope), self._keyed_facts, history.steps(), capped=history.capped_first_year)
+            checks = HistoryChecks.of(self.store, self._history_observations(scope), self._keyed_facts, history.steps(), capped=history.capped_first_year)
         rows, details = quality_report(
             facts=self.enriched.facts, downloads=downloads, dropped_edges=graph.dropped, missing_parents=missing_parents, history=checks, capped=history.capped_first_year
         )

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import ibis
 import pandas as pd
 
 from hubecon.metrics.windows import step_downloads
-from hubecon.store.store import Store
+
+if TYPE_CHECKING:
+    from hubecon.store.store import Store
 
 SPIKE_FACTOR = 10.0  # a step this many times the model's median step
 SPIKE_FLOOR = 1000.0  # and at least this many downloads, so tiny counts don't trip it
@@ -71,13 +74,13 @@ class HistoryChecks:
         numbered = steps.join(ibis.memtable(order[["step", "cur_key"]]), "cur_key")
         narrow = numbered.select("model_key", "step", "downloads", "estimated", "rollback", "missing", "unobserved_days")
 
-        def found(checks: ibis.Table, order_by: list[str]) -> pd.DataFrame:
+        def with_model_ids(checks: ibis.Table, order_by: list[str]) -> pd.DataFrame:
             return store.con.execute(store.model_ids_of(checks).order_by(*order_by))
 
         with narrow.cache() as built:
-            flagged = found(flagged_steps(built), ["step", "model_id"])
-            frozen = found(frozen_counters(built), ["model_id", "step"]) if not capped else pd.DataFrame({"model_id": [], "step": []})
-            spiked = found(spikes(built), ["model_id", "step"])
+            flagged = with_model_ids(flagged_steps(built), ["step", "model_id"])
+            frozen = with_model_ids(frozen_counters(built), ["model_id", "step"]) if not capped else pd.DataFrame({"model_id": [], "step": []})
+            spiked = with_model_ids(spikes(built), ["model_id", "step"])
 
         def dated(checked: pd.DataFrame, **names: str) -> pd.DataFrame:
             labelled = checked.merge(order.drop(columns="cur_key").rename(columns=names), on="step", how="left", sort=False)

@@ -75,7 +75,8 @@ class History:
 
     @classmethod
     def of(cls, catalogue: pd.DataFrame, scope: str | None = None, containing: str | None = None) -> "History":
-        """The largest group of comparable snapshots within `scope` if given, or the group `containing` a snapshot.
+        """The largest group of comparable snapshots within `scope` if given, or the group `containing` a snapshot
+        (`catalogue`: the store's, with its snapshot keys).
 
         Snapshots are comparable when they share scope and parameters (two
         crawls filtered by different authors are not); `sample` snapshots
@@ -92,17 +93,13 @@ class History:
             # Largest group; ties go to the group holding the newest snapshot.
             chosen_key = key[sizes == sizes.max()].iloc[-1]
         chosen = candidates[key == chosen_key].sort_values("taken_at")
-        kept = ["snapshot_id", "taken_at", "params"] + (["snapshot_key"] if "snapshot_key" in chosen else [])
-        return cls(chosen["scope"].iloc[0], chosen[kept].reset_index(drop=True))
+        return cls(chosen["scope"].iloc[0], chosen[["snapshot_id", "taken_at", "params", "snapshot_key"]].reset_index(drop=True))
 
     def steps(self) -> pd.DataFrame:
-        """Consecutive snapshot pairs: cur_id, prev_id (null for the first), their snapshot keys (cur_key, prev_key)
-        when the catalogue has them (Store.snapshot_keys), taken times and days apart."""
-        names = {"snapshot_id": "cur_id", "taken_at": "cur_taken_at", "snapshot_key": "cur_key"}
-        frame = self.snapshots[[column for column in names if column in self.snapshots]].rename(columns=names)
-        frame["prev_id"] = frame["cur_id"].shift(1)
-        if "cur_key" in frame:
-            frame["prev_key"] = frame["cur_key"].astype("Int32").shift(1)
+        """Consecutive snapshot pairs: the later one's id (cur_id), both snapshot keys (cur_key; prev_key, null for
+        the first, Store.snapshot_keys), taken times and days apart."""
+        frame = self.snapshots[["snapshot_id", "taken_at", "snapshot_key"]].rename(columns={"snapshot_id": "cur_id", "taken_at": "cur_taken_at", "snapshot_key": "cur_key"})
+        frame["prev_key"] = frame["cur_key"].astype("Int32").shift(1)
         frame["prev_taken_at"] = frame["cur_taken_at"].shift(1)
         frame["days"] = (frame["cur_taken_at"] - frame["prev_taken_at"]).dt.total_seconds() / 86400
         return frame
@@ -133,11 +130,11 @@ def step_downloads(observations: ibis.Table, created: ibis.Table, steps: pd.Data
         )
     )
     # Each step pairs its later snapshot's rows with its earlier one's in one full outer join: a row of the
-    # earlier snapshot alone is a model absent from the later one (an anti join besides cost 8 s at 1M × 52).
+    # earlier snapshot alone is a model absent from the later one.
     carried = [column for column in created.columns if column != "model_key"]
     created = created.rename(created_model="model_key")
-    # The creation dates join the later snapshot's rows before the pairing, where DuckDB sizes them right
-    # (after it, it hashed the 37M paired rows to probe them with 1M dates).
+    # The creation dates join the later snapshot's rows, before the pairing: there DuckDB hashes the dates and
+    # probes them with the rows, where after the pairing it hashed the paired rows (37M at 1M × 52) instead.
     later = observations.filter(observations.snapshot_key.isin([int(key) for key in steps["cur_key"]]))
     later = later.left_join(created, later.model_key == created.created_model).drop("created_model")
     earlier_of = step_table.filter(step_table.prev_key.notnull()).select(step_of_earlier="cur_key", earlier_snapshot="prev_key")
@@ -246,10 +243,8 @@ def period_downloads(
         # from a snapshot in between is still counted; 30-day estimates add up step by step.
         whole = pd.DataFrame(
             {
-                "cur_id": [inside["cur_id"].iloc[-1]],
-                "cur_key": [inside["cur_key"].iloc[-1]],
+                "cur_key": pd.array([inside["cur_key"].iloc[-1]], dtype="int32"),
                 "cur_taken_at": [inside["cur_taken_at"].iloc[-1]],
-                "prev_id": [inside["prev_id"].iloc[0]],
                 "prev_key": pd.array([inside["prev_key"].iloc[0]], dtype="Int32"),
                 "prev_taken_at": [inside["prev_taken_at"].iloc[0]],
                 "days": [(inside["cur_taken_at"].iloc[-1] - inside["prev_taken_at"].iloc[0]).total_seconds() / 86400],

@@ -10,7 +10,7 @@ Layout of a store folder:
 
 The taken date is in the path, and every snapshot's files are registered by
 name, so a query over a time range reads only the files of the snapshots it
-needs (`Store.observations_for`). Adding a snapshot writes its own folder and
+needs (`Store.observations_for`, `Store.keyed_observations`). Adding a snapshot writes its own folder and
 replaces the derived tables by their merge with the new snapshot's summary;
 older snapshots' files are never opened for writing, nor read.
 
@@ -158,6 +158,8 @@ class Store:
 
         Those hash one 4-byte integer instead of a 30-byte id: at 1M models × 52 snapshots the pairing of
         consecutive snapshots and the sum per (period, model) took 4.4 s on keys against 14 s on ids.
+        The keys come from the derived `model_seen`; while the derived tables lag the catalogue, that is
+        computed from every snapshot's observation files.
         """
         seen = self.table("model_seen").select(raw_id="model_id")
         canonical = derived.canonical(seen.mutate(model_id=seen.raw_id), self.table("aliases"))
