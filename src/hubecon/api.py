@@ -330,7 +330,7 @@ class Hubecon:
         summed = steps.group_by("period_index", "model_key").agg(
             downloads=steps.downloads.sum(), first_year_downloads=steps.first_year.sum(), estimated=steps.estimated.any()
         )
-        labels = windows.labels[["period_index", "period"]]
+        labels = windows.periods[["period_index", "period"]]
         if not period:
             labels = labels.assign(period=None)
         per_period = summed.join(ibis.memtable(labels.astype({"period": "string"})), "period_index")

@@ -192,8 +192,7 @@ class PeriodDownloads:
     table: ibis.Table  # period, period_start, period_end, model_key, downloads, estimated
     steps: ibis.Table  # per difference, before summing: period_index, model_key, downloads, estimated, window_start, window_end, …
     scope: str
-    periods: pd.DataFrame  # period, period_start, period_end, snapshots (ids whose steps it holds)
-    labels: pd.DataFrame  # period_index, period, period_start, period_end
+    periods: pd.DataFrame  # period_index (the steps' number for it), period, period_start, period_end, snapshots (ids whose steps it holds)
     shortened: bool  # no snapshot at or before the window's start: it begins at the first one inside
 
     def describe(self) -> dict:
@@ -268,8 +267,8 @@ def period_downloads(
     # Rows are summed per period's number, not its label: grouping on two integers, the labels joined after.
     periods["period_index"] = periods.groupby("period_start", sort=True).ngroup().astype("int32")
     rows = rows.filter(rows.downloads.notnull()).join(ibis.memtable(periods[["cur_key", "period_index"]]), "cur_key")
-    labels = periods.drop_duplicates("period_index")[["period_index", "period", "period_start", "period_end"]]
+    summary = periods.groupby(["period_index", "period", "period_start", "period_end"], as_index=False).agg(snapshots=("cur_id", list))
     summed = rows.group_by(["period_index", "model_key"]).agg(downloads=rows.downloads.sum(), estimated=rows.estimated.any())
-    table = summed.join(ibis.memtable(labels), "period_index").select("period", "period_start", "period_end", "model_key", "downloads", "estimated")
-    summary = periods.groupby(["period", "period_start", "period_end"], as_index=False).agg(snapshots=("cur_id", list))
-    return PeriodDownloads(table, rows, history.scope, summary, labels.reset_index(drop=True), shortened)
+    labels = ibis.memtable(summary.drop(columns="snapshots"))
+    table = summed.join(labels, "period_index").select("period", "period_start", "period_end", "model_key", "downloads", "estimated")
+    return PeriodDownloads(table, rows, history.scope, summary, shortened)

@@ -197,13 +197,15 @@ class Store:
 
     def model_keys_of(self, table: ibis.Table) -> ibis.Table:
         """`table` (of canonical model ids) with its model_id column replaced, in place, by the model_key."""
-        joined = table.join(self._canonical_keys, "model_id")
-        return joined.select(*[joined.model_key if column == "model_id" else joined[column] for column in table.columns])
+        return self._translated(table, "model_id", "model_key")
 
     def model_ids_of(self, table: ibis.Table) -> ibis.Table:
         """`table` with its model_key column replaced, in place, by the canonical model_id."""
-        joined = table.join(self._canonical_keys, "model_key")
-        return joined.select(*[joined.model_id if column == "model_key" else joined[column] for column in table.columns])
+        return self._translated(table, "model_key", "model_id")
+
+    def _translated(self, table: ibis.Table, have: str, want: str) -> ibis.Table:
+        joined = table.join(self._canonical_keys, have)
+        return joined.select(*[joined[want] if column == have else joined[column] for column in table.columns])
 
     def _define_canonical_views(self, derived_registered: bool) -> None:
         """The canonical tables of DESIGN.md §2, from the derived tables (derived.py) and the snapshots' observations.
