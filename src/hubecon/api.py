@@ -954,21 +954,26 @@ class Hubecon:
         facts = self.enriched.facts[["model_id", "size_bucket", "params_total", "created_at", "created_known"]]
         if model_id is not None and model_id not in set(facts["model_id"]):
             raise HubeconError(f"model '{model_id}' is not in the data")
-        observations = self.store.table("observations")
-        counted = observations.filter(observations.downloads_all_time.notnull())
-        with_counts = set(self.store.con.execute(counted.select("snapshot_id").distinct())["snapshot_id"])
         history = History.of(self._catalogue, scope)
-        history_ids = [sid for sid in history.snapshots["snapshot_id"] if sid in with_counts]
+        # The history's observations on keys, as every command over time holds them for the session.
+        keyed = self._history_observations(scope)
+        counted_keyed = keyed.filter(keyed.downloads_all_time.notnull())
+        keys_with_counts = set(self.store.con.execute(counted_keyed.select("snapshot_key").distinct())["snapshot_key"])
+        counted_snapshots = history.snapshots[history.snapshots["snapshot_key"].isin(keys_with_counts)]
+        history_ids = list(counted_snapshots["snapshot_id"])
         note = ""
         if snapshot is None and len(history_ids) >= 2:
             mode, chosen = "history", None
-            snapshots = self.store.table("snapshots").select("snapshot_id", "taken_at")
-            created = ibis.memtable(facts.loc[ad.eligible(facts), ["model_id", "created_at"]])
-            at_ages = self.store.con.execute(ad.counts_at_ages(counted.filter(counted.snapshot_id.isin(history_ids)), snapshots, created))
+            created = self.store.model_keys_of(ibis.memtable(facts.loc[ad.eligible(facts), ["model_id", "created_at"]]))
+            at_ages = ad.counts_at_ages(counted_keyed, ibis.memtable(counted_snapshots[["snapshot_key", "snapshot_id", "taken_at"]]), created)
+            at_ages = self.store.con.execute(self.store.model_ids_of(at_ages))
             values = ad.history_adoption(facts, at_ages)
             keys = ["age", "size_bucket"]
             data = self._structure_data(f"cumulative downloads at ages {', '.join(map(str, ad.AGES))} days from {len(history_ids)} {history.scope} snapshots", "downloads_all_time at ages")
         else:
+            observations = self.store.table("observations")
+            counted = observations.filter(observations.downloads_all_time.notnull())
+            with_counts = set(self.store.con.execute(counted.select("snapshot_id").distinct())["snapshot_id"])
             chosen = self.snapshot(snapshot)
             if chosen["snapshot_id"] not in with_counts:
                 candidates = self._catalogue[self._catalogue["snapshot_id"].isin(with_counts)]
@@ -1002,8 +1007,10 @@ class Hubecon:
         figure = "downloads_all_time" if mode == "history" else "per_day"
         ranked = values.sort_values([*keys, figure, "model_id"], ascending=[True] * len(keys) + [False, True]).groupby(keys, sort=True).head(ad.REFERENCE_MODELS)
         reference = ranked.groupby(keys, as_index=False).agg(median=(figure, "median"), n=(figure, "size"), models=("model_id", list))
-        used_snapshots = history_ids if mode == "history" else [chosen["snapshot_id"]]
-        used = self.store.con.execute(counted.filter(counted.snapshot_id.isin(used_snapshots)).select("model_id").distinct())["model_id"]
+        if mode == "history":
+            used = self.store.con.execute(self.store.model_ids_of(counted_keyed.select("model_key").distinct()))["model_id"]
+        else:
+            used = self.store.con.execute(counted.filter(counted.snapshot_id == chosen["snapshot_id"]).select("model_id").distinct())["model_id"]
         universe = facts[among(facts["model_id"], used)]
         no_value = universe[universe["size_bucket"].isna() | ~universe["created_known"].fillna(False).astype(bool)]
         return result(

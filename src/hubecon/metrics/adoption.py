@@ -56,17 +56,19 @@ def single_snapshot_adoption(models: pd.DataFrame, taken_at: pd.Timestamp) -> pd
 def counts_at_ages(observations: ibis.Table, snapshots: ibis.Table, created: ibis.Table) -> ibis.Table:
     """Per (model, age in AGES): the all-time count of the snapshot nearest that age within ±TOLERANCE_DAYS (ties: the earlier).
 
-    `created` holds model_id, created_at of the eligible models. Ages are
-    more than 2 × TOLERANCE_DAYS apart, so a snapshot is near one age at most.
-    Columns: model_id, age, snapshot_id, taken_at, age_at, downloads_all_time.
+    `observations` are keyed (Store.keyed_observations), `snapshots` hold
+    snapshot_key, snapshot_id, taken_at, and `created` the model_key and
+    created_at of the eligible models. Ages are more than 2 × TOLERANCE_DAYS
+    apart, so a snapshot is near one age at most. Columns: model_key, age,
+    snapshot_id, taken_at, age_at, downloads_all_time.
     """
-    rows = observations.filter(observations.downloads_all_time.notnull()).join(snapshots, "snapshot_id").join(created, "model_id")
+    rows = observations.filter(observations.downloads_all_time.notnull()).join(snapshots, "snapshot_key").join(created, "model_key")
     rows = rows.mutate(age_at=(epoch_seconds(rows.taken_at) - epoch_seconds(rows.created_at)) / 86400)
     rows = rows.mutate(age=ibis.cases(*[((rows.age_at - age).abs() <= TOLERANCE_DAYS, age) for age in AGES], else_=ibis.null("int64")))
     rows = rows.filter(rows.age.notnull())
-    nearest_first = ibis.window(group_by=[rows.model_id, rows.age], order_by=[(rows.age_at - rows.age).abs(), rows.taken_at])
+    nearest_first = ibis.window(group_by=[rows.model_key, rows.age], order_by=[(rows.age_at - rows.age).abs(), rows.taken_at])
     rows = rows.mutate(rank=ibis.row_number().over(nearest_first))
-    return rows.filter(rows["rank"] == 0).select("model_id", "age", "snapshot_id", "taken_at", "age_at", "downloads_all_time")
+    return rows.filter(rows["rank"] == 0).select("model_key", "age", "snapshot_id", "taken_at", "age_at", "downloads_all_time")
 
 
 def history_adoption(models: pd.DataFrame, at_ages: pd.DataFrame) -> pd.DataFrame:
