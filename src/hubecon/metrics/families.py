@@ -24,13 +24,21 @@ def family_rows(credited: ibis.Table, kinds: ibis.Table) -> ibis.Table:
     model_id to derivative_kind.
     """
     rows = credited.join(kinds, "model_id")
-    derivative = rows.model_id != rows.entity_model
-    counts = {COUNT_COLUMNS[kind]: rows.model_id.nunique(where=derivative & (rows.derivative_kind == kind)) for kind in DERIVATIVE_KINDS}
-    grouped = rows.group_by(["period", "entity_model", "namespace", "developer", "country", "developer_type"]).agg(
-        family_downloads=rows.downloads.sum(),
-        root_downloads=rows.downloads.sum(where=~derivative),
-        derivatives=rows.model_id.nunique(where=derivative),
+    # One row per (period, root, member) first, so that counting rows counts members: counts of distinct
+    # ids per group took 10.5 s of families' 17 at 1M models × 52 snapshots, against 6.7 s this way.
+    # The root's namespace and registry entry are the same on all of its rows.
+    described = ["namespace", "developer", "country", "developer_type"]
+    members = rows.group_by(["period", "entity_model", "model_id"]).agg(
+        downloads=rows.downloads.sum(), derivative_kind=rows.derivative_kind.arbitrary(), **{column: rows[column].arbitrary() for column in described}
+    )
+    derivative = members.model_id != members.entity_model
+    counts = {COUNT_COLUMNS[kind]: members.count(where=derivative & (members.derivative_kind == kind)) for kind in DERIVATIVE_KINDS}
+    grouped = members.group_by(["period", "entity_model"]).agg(
+        family_downloads=members.downloads.sum(),
+        root_downloads=members.downloads.sum(where=~derivative),
+        derivatives=members.count(where=derivative),
         root_observed=(~derivative).any(),
+        **{column: members[column].arbitrary() for column in described},
         **counts,
     )
     grouped = grouped.mutate(root_downloads=grouped.root_downloads.fill_null(0.0))
