@@ -276,7 +276,7 @@ class Hubecon:
     def _attribution_table(self, registry_variant: str) -> ibis.Table:
         return self._engine_table("attribution", self.registry.attribution(registry_variant))
 
-    def _credited(self, downloads: ibis.Table, *, attribution: str, cohort: str, exclude: tuple[str, ...], registry_variant: str) -> ibis.Table:
+    def _credited(self, downloads: ibis.Table, *, attribution: str, cohort: str, exclude: tuple[str, ...], registry_variant: str, with_new_cohort: bool = False) -> ibis.Table:
         facts, credit = self._fact_tables
         attribution_table = self._attribution_table(registry_variant)
         return credited_downloads(
@@ -287,6 +287,7 @@ class Hubecon:
             attribution=attribution,
             cohort=cohort,
             exclude=exclude,
+            with_new_cohort=with_new_cohort,
         )
 
     # -- commands ------------------------------------------------------------------------------
@@ -1080,10 +1081,8 @@ class Hubecon:
             raise HubeconError(f"--out: '{out}' must end in .parquet or .csv")
         exclude = tuple(sorted(set(exclude)))
         measured = self.measured(snapshot, period, since, until, scope)
-        credited = {
-            cohort: self._credited(measured.downloads, attribution=attribution, cohort=cohort, exclude=exclude, registry_variant="primary") for cohort in COHORTS
-        }
-        table = panel_rows(self.store.con, credited["all"], level=level, facts=self.enriched.facts, new_rows=credited["new"])
+        credited = self._credited(measured.downloads, attribution=attribution, cohort="all", exclude=exclude, registry_variant="primary", with_new_cohort=True)
+        table = panel_rows(self.store.con, credited, level=level, facts=self.enriched.facts)
         if out is not None:
             out = Path(out)
             temporary = out.with_name(f".{out.name}.tmp")

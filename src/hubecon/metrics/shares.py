@@ -128,6 +128,7 @@ def credited_downloads(
     attribution: str,
     cohort: str,
     exclude: tuple[str, ...],
+    with_new_cohort: bool = False,
 ) -> ibis.Table:
     """One row per (period, model, credited namespace): downloads after cohort weighting, credit splitting and exclusions.
 
@@ -135,9 +136,13 @@ def credited_downloads(
     and either the window_start/window_end each count came from or, summed
     per period, first_year_downloads. Columns out:
     period, model_id, entity_model (the model credited), namespace,
-    developer, country, developer_type (null where unattributed), downloads.
+    developer, country, developer_type (null where unattributed), downloads,
+    and with_new_cohort, new_cohort_downloads: the row's downloads under the
+    new-model cohort, so that one pass gives both cohorts.
     """
     universe = credited_universe(downloads, facts, credit, attribution_table, attribution=attribution)
+    if with_new_cohort:
+        universe = universe.mutate(new_cohort_downloads=universe.first_year_downloads)
     return method_rows(universe, cohort=cohort, exclude=exclude)
 
 
