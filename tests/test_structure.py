@@ -396,10 +396,10 @@ def test_quantizer_namespaces_in_the_embedded_data_are_classified_as_the_data_sh
 
 
 def test_unsloth_repos_split_between_quantizations_finetunes_and_re_uploads(embedded):
-    from hubecon.metrics.intermediaries import namespace_roles, repo_kinds
+    from hubecon.metrics.intermediaries import namespace_roles, repo_kinds, runtime_format_tagged
 
-    models = embedded.store.con.execute(embedded.store.table("models").select("model_id", "library", "tags"))
-    kinds = repo_kinds(embedded.enriched.facts, models, embedded.enriched.graph.parents, embedded.enriched.credit, embedded.registry.attribution())
+    tagged = embedded.store.con.execute(runtime_format_tagged(embedded.store.table("models")))
+    kinds = repo_kinds(embedded.enriched.facts, tagged, embedded.enriched.graph.parents, embedded.enriched.credit, embedded.registry.attribution())
     unsloth = namespace_roles(kinds).set_index("namespace").loc["unsloth"]
     assert pd.isna(unsloth["role"])
     assert 0.5 < unsloth["repackaged_fraction"] < 0.8 and unsloth["finetune"] > 0 and unsloth["original"] > 0

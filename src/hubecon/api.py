@@ -868,8 +868,8 @@ class Hubecon:
         if top is not None and top < 1:
             raise HubeconError(f"--top: must be at least 1, not {top}")
         attribution = self.registry.attribution(registry_variant)
-        models = self.store.con.execute(self.store.table("models").select("model_id", "library", "tags"))
-        kinds = im.repo_kinds(self.enriched.facts, models, self.enriched.graph.parents, self.enriched.credit, attribution)
+        tagged = self.store.con.execute(im.runtime_format_tagged(self.store.table("models")))
+        kinds = im.repo_kinds(self.enriched.facts, tagged, self.enriched.graph.parents, self.enriched.credit, attribution)
         roles = im.namespace_roles(kinds).merge(attribution, on="namespace", how="left")
         model_roles = kinds[["model_id", "namespace"]].merge(roles[["namespace", "role", "country"]], on="namespace", how="left")
         downloads, data, window = self._structure_downloads(snapshot, period, since, until, scope)
