@@ -75,9 +75,9 @@ def resample_counts(n_units: int, rng: np.random.Generator, resamples: int = BOO
     if n_units == 0:
         return np.zeros((resamples, 0))
     draws = rng.integers(0, n_units, size=(resamples, n_units))
-    counts = np.zeros((resamples, n_units))
-    np.add.at(counts, (np.arange(resamples)[:, None], draws), 1.0)
-    return counts
+    # Counted as one bincount over (resample, unit) cells: np.add.at took 1.9 s of trends' 21 at 1M models.
+    cells = (np.arange(resamples)[:, None] * n_units + draws).ravel()
+    return np.bincount(cells, minlength=resamples * n_units).reshape(resamples, n_units).astype(float)
 
 
 def bootstrap_ratio(counts: np.ndarray, numerators: np.ndarray, denominators: np.ndarray) -> np.ndarray:
