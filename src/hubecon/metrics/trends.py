@@ -116,10 +116,22 @@ def share_rows(con: ibis.BaseBackend, units: ibis.Table, categories: pd.DataFram
     """
     names = [metric.name for metric in metrics if metric.name in categories]
     table = units.select(*PERIOD_COLUMNS, "model_id", "downloads").join(ibis.memtable(categories[["model_id", *names]]), "model_id")
-    # One grouping per metric over the same join, in one query. A model is one row per period and has one
-    # category per metric, so counting rows counts models and a metric's totals are its categories' sums.
-    counted = [table.filter(table[name].notnull()).mutate(metric=ibis.literal(name), category=table[name].cast("string")) for name in names]
-    grouped = con.execute(ibis.union(*[part.group_by(*PERIOD_COLUMNS, "metric", "category").agg(downloads=part.downloads.sum(), models=part.count()) for part in counted]))
+    # One grouping by every metric's category at once; each metric's sums are then added up from those
+    # combinations, which are far fewer than the models (a grouping per metric took 4.9 s at 1M models × 52).
+    # A model is one row per period and has one category per metric, so counting rows counts models and
+    # a metric's totals are its categories' sums.
+    combinations = con.execute(table.group_by(*PERIOD_COLUMNS, *names).agg(downloads=table.downloads.sum(), models=table.count()))
+    grouped = pd.concat(
+        [
+            combinations[combinations[name].notna()]
+            .groupby([*PERIOD_COLUMNS, name], as_index=False, dropna=False, sort=False)
+            .agg(downloads=("downloads", "sum"), models=("models", "sum"))
+            .rename(columns={name: "category"})
+            .assign(metric=name)
+            for name in names
+        ],
+        ignore_index=True,
+    )
     totals = grouped.groupby([*PERIOD_COLUMNS, "metric"], as_index=False, dropna=False).agg(total_downloads=("downloads", "sum"), n=("models", "sum"))
     grid = totals.merge(grouped[["metric", "category"]].drop_duplicates(), on="metric")
     full = grid.merge(grouped.drop(columns=["period_start", "period_end"]), on=["period", "metric", "category"], how="left").fillna({"downloads": 0.0, "models": 0})
