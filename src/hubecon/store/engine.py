@@ -166,7 +166,7 @@ def unique_name(prefix: str) -> str:
 
 
 def as_utc(value):
-    """Engine results in one form: naive timestamps (Spark's, in its UTC session) as UTC, arrays as lists."""
+    """Engine results in one form: naive timestamps (both engines' sessions run in UTC) as UTC, arrays as lists."""
     if isinstance(value, pd.DataFrame):
         for column in value.columns:
             value[column] = as_utc(value[column])
