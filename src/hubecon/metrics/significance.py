@@ -75,9 +75,12 @@ def resample_counts(n_units: int, rng: np.random.Generator, resamples: int = BOO
     if n_units == 0:
         return np.zeros((resamples, 0))
     draws = rng.integers(0, n_units, size=(resamples, n_units))
-    # Counted as one bincount over (resample, unit) cells: np.add.at took 1.9 s of trends' 21 at 1M models.
-    cells = (np.arange(resamples)[:, None] * n_units + draws).ravel()
-    return np.bincount(cells, minlength=resamples * n_units).reshape(resamples, n_units).astype(float)
+    # A bincount per resample: about 3× faster than np.add.at over the whole matrix, and than one bincount
+    # over every (resample, unit) cell once the cells outgrow the CPU's cache (50,000 units × 1,000).
+    counts = np.empty((resamples, n_units))
+    for resample, drawn in enumerate(draws):
+        counts[resample] = np.bincount(drawn, minlength=n_units)
+    return counts
 
 
 def bootstrap_ratio(counts: np.ndarray, numerators: np.ndarray, denominators: np.ndarray) -> np.ndarray:
