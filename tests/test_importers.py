@@ -375,6 +375,19 @@ def test_series_with_full_hub_urls_stores_plain_model_ids_and_namespaces(tmp_pat
     assert [(row["period"], row["key"], row["downloads"], row["share"]) for row in json.loads(out)["rows"]] == [("2025-02", "SE", 40, 1.0)]
 
 
+def test_info_json_gives_no_30_day_total_for_a_series_file_without_30_day_counts(tmp_path, command):
+    """Its total is null, not an error: with a null beside it, the other total once came back as a Decimal JSON could not write."""
+    folder = tmp_path / "series"
+    write(folder, "2025-01-01.csv", "id,downloadsAllTime,createdAt\na/b,1000,2024-07-01T00:00:00Z\nc/d,500,2024-09-01T00:00:00Z\n")
+    write(folder, "2025-02-01.csv", "id,downloads,downloadsAllTime,createdAt\na/b,10,1100,2024-07-01T00:00:00Z\nc/d,7,600,2024-09-01T00:00:00Z\n")
+    store = tmp_path / "store"
+    code, out, err = command("--store", str(store), "import", "series", str(folder), "--format", "json")
+    assert code == 0, err
+    code, out, err = command("--store", str(store), "info", "--format", "json")
+    assert code == 0, err
+    assert {row["taken_at"][:10]: row["total_downloads"] for row in json.loads(out)["rows"]} == {"2025-01-01": None, "2025-02-01": 17}
+
+
 def test_hub_stats_files_are_dated_by_their_names_and_scoped_full(tmp_path, command):
     paths = hub_stats_files(tmp_path)
     store = tmp_path / "store"

@@ -186,8 +186,9 @@ class DuckDBBackend(ibis.backends.duckdb.Backend):
     """Ibis's DuckDB backend, handing a table's result to pandas through Arrow in one piece.
 
     Ibis's own conversion first turns every column that holds a null into Python objects: at 1M models
-    × 52 snapshots the export panel's 8.9M rows took 6 s longer to fetch that way. List columns still
-    come back as Python lists (see `as_utc`).
+    × 52 snapshots the export panel's 8.9M rows took 6 s longer to fetch that way, and a sum it could not
+    convert came back as Decimal objects where a null sat beside it. List columns still come back as
+    Python lists (see `as_utc`). A column or scalar result, small, keeps Ibis's own conversion.
     """
 
     def execute(self, expr, /, **kwargs):
