@@ -955,15 +955,16 @@ class Hubecon:
         facts = self.enriched.facts[["model_id", "size_bucket", "params_total", "created_at", "created_known"]]
         if model_id is not None and model_id not in set(facts["model_id"]):
             raise HubeconError(f"model '{model_id}' is not in the data")
-        history = History.of(self._catalogue, scope)
-        # The history's observations on keys, as every command over time holds them for the session.
-        keyed = self._history_observations(scope)
-        counted_keyed = keyed.filter(keyed.downloads_all_time.notnull())
-        keys_with_counts = set(self.store.con.execute(counted_keyed.select("snapshot_key").distinct())["snapshot_key"])
-        counted_snapshots = history.snapshots[history.snapshots["snapshot_key"].isin(keys_with_counts)]
-        history_ids = list(counted_snapshots["snapshot_id"])
-        note = ""
-        if snapshot is None and len(history_ids) >= 2:
+        history_ids, note = [], ""
+        if snapshot is None:
+            history = History.of(self._catalogue, scope)
+            # The history's observations on keys, as every command over time holds them for the session.
+            keyed = self._history_observations(scope)
+            counted_keyed = keyed.filter(keyed.downloads_all_time.notnull())
+            keys_with_counts = set(self.store.con.execute(counted_keyed.select("snapshot_key").distinct())["snapshot_key"])
+            counted_snapshots = history.snapshots[history.snapshots["snapshot_key"].isin(keys_with_counts)]
+            history_ids = list(counted_snapshots["snapshot_id"])
+        if len(history_ids) >= 2:
             mode, chosen = "history", None
             created = self.store.model_keys_of(ibis.memtable(facts.loc[ad.eligible(facts), ["model_id", "created_at"]]))
             at_ages = ad.counts_at_ages(counted_keyed, ibis.memtable(counted_snapshots[["snapshot_key", "snapshot_id", "taken_at"]]), created)
