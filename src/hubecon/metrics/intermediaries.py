@@ -42,8 +42,9 @@ def runtime_format_tagged(models: ibis.Table) -> ibis.Table:
 
     Worked out in the engine: fetching every model's tags to check them took 4.5 s at 1M models.
     """
-    tags = models.tags.map(lambda tag: tag.lower())
-    tagged = ibis.or_(models.library.lower().isin(sorted(CONVERSION_LIBRARIES)), *[tags.contains(name) for name in sorted(CONVERSION_LIBRARIES)])
+    models = models.mutate(lowered_tags=models.tags.map(lambda tag: tag.lower()))
+    names = sorted(CONVERSION_LIBRARIES)
+    tagged = ibis.or_(models.library.lower().isin(names), *[models.lowered_tags.contains(name) for name in names])
     return models.select("model_id", runtime_tagged=tagged.fill_null(False))
 
 
