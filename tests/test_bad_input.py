@@ -133,6 +133,16 @@ def test_memory_limit_is_what_the_engine_holds(monkeypatch):
     assert connect().raw_sql("SELECT current_setting('memory_limit')").fetchone()[0] == "286.1 MiB"  # 300 MB in DuckDB's binary units
 
 
+def test_memory_limit_by_default_is_an_eighth_of_the_ram(monkeypatch):
+    from hubecon.store.engine import connect
+
+    monkeypatch.delenv("HUBECON_MEMORY_LIMIT", raising=False)
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    held = connect().raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
+    number, unit = held.split()
+    assert float(number) * {"MiB": 2**20, "GiB": 2**30}[unit] == pytest.approx(max(ram / 8, 2**30), abs=2**30 / 20)  # DuckDB shows one decimal
+
+
 def test_lineage_of_unknown_model_exits_2_with_one_line_error(home):
     assert_one_line_error(run_cli(["lineage", "no-such/model"], home), "no-such/model")
 

@@ -51,7 +51,7 @@ def test_panel_totals_equal_share_over_periods(tmp_path, history_store, level, b
     if level == "developer":
         # Unattributed namespaces are their own developers in a panel and one `_unattributed` row in a share table.
         got = got.rename(lambda name: "_unattributed" if str(name).startswith("namespace:") else name, level="key").groupby(level=[0, 1]).sum()
-    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False)
+    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False, check_dtype=False)
     # By hand: February = (1600-1000) + (2500-2000) + (400-100) = 1,400; March = 1000 + 200 + 500 = 1,700.
     assert panel.groupby("period")["downloads"].sum().to_dict() == {"2026-02": 1400.0, "2026-03": 1700.0}
     assert panel.groupby("period")["share"].sum().tolist() == pytest.approx([1.0, 1.0])
@@ -69,3 +69,38 @@ def test_a_credited_root_outside_the_data_has_missing_facts_in_a_model_panel(emb
     assert outside.sum() > 0
     assert panel.loc[outside, "created_known"].isna().all()
     assert panel.loc[~outside, "created_known"].isin([True, False]).all()
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_a_panel_written_to_a_file_is_the_panel_row_for_row(tmp_path, history_store, suffix):
+    import hubecon
+
+    session = hubecon.open(history_store)
+    panel = session.export_panel(level="model", period="month")
+    out = tmp_path / f"panel{suffix}"
+    written = session.export_panel(level="model", period="month", out=out)
+    read = pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out)
+    assert list(read.columns) == list(panel.columns)
+    assert read["model_id"].tolist() == panel["model_id"].tolist()
+    assert read["period"].tolist() == panel["period"].tolist()
+    for column in ("downloads", "share", "new_cohort_downloads", "models", "params_total"):
+        assert read[column].tolist() == pytest.approx(panel[column].tolist(), nan_ok=True)
+    assert written.attrs["envelope"]["n"]["rows"] == len(panel) == 6
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_writing_a_panel_shows_each_periods_rows_and_downloads_written(tmp_path, history_store):
+    out = tmp_path / "panel.parquet"
+    completed = run_cli("--store", str(history_store), "export", "panel", "--period", "month", "--out", str(out), "--format", "json")
+    assert completed.returncode == 0, completed.stderr
+    # Three models in each of February and March; the totals by hand as above.
+    assert json.loads(completed.stdout)["rows"] == [{"period": "2026-02", "rows": 3, "downloads": 1400.0}, {"period": "2026-03", "rows": 3, "downloads": 1700.0}]
+    told = run_cli("--store", str(history_store), "export", "panel", "--period", "month", "--out", str(out))
+    assert told.returncode == 0 and "Wrote 6 rows to" in told.stderr
+
+
+def test_panel_into_a_missing_folder_exits_2_naming_it(tmp_path, history_store):
+    out = tmp_path / "no-such-folder" / "panel.parquet"
+    completed = run_cli("--store", str(history_store), "export", "panel", "--out", str(out))
+    assert completed.returncode == 2 and completed.stderr.startswith("error:") and "no-such-folder" in completed.stderr
+    assert len(completed.stderr.strip().splitlines()) == 1 and not out.parent.exists()

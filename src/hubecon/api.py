@@ -32,7 +32,7 @@ from hubecon.frames import among
 from hubecon.metrics.compare import Comparison, concentration_units, left_out_row, namespace_moves, property_rows, top_cut
 from hubecon.metrics.compare import concentration_rows as compare_concentration_rows
 from hubecon.metrics.compare import share_rows as compare_share_rows
-from hubecon.metrics.panel import PANEL_LEVELS, panel_rows
+from hubecon.metrics.panel import PANEL_LEVELS, panel_rows, write_panel
 from hubecon.metrics.quality import HistoryChecks, quality_report
 from hubecon.metrics.windows import PERIODS, History, day_bounds, period_downloads
 from hubecon.metrics import adoption as ad
@@ -1073,27 +1073,30 @@ class Hubecon:
         scope: str | None = None,
         snapshot: str | None = None,
     ) -> pd.DataFrame:
-        """One row per entity per period: downloads, share, country, type, new-cohort downloads, size and modality (models)."""
+        """One row per entity per period: downloads, share, country, type, new-cohort downloads, size and modality (models).
+
+        With `out`, the panel is streamed from the engine into the file and what is returned is what
+        was written: per period, its rows and downloads.
+        """
         check_choice("level", level, PANEL_LEVELS)
         check_choice("attribution", attribution, ATTRIBUTIONS)
         for item in exclude:
             check_choice("exclude", item, EXCLUSIONS)
         if out is not None and Path(out).suffix.lower() not in (".parquet", ".csv"):
             raise HubeconError(f"--out: '{out}' must end in .parquet or .csv")
+        if out is not None and not Path(out).parent.is_dir():
+            raise HubeconError(f"--out: folder '{Path(out).parent}' does not exist")
         exclude = tuple(sorted(set(exclude)))
         measured = self.measured(snapshot, period, since, until, scope)
         credited = self._credited(measured.downloads, attribution=attribution, cohort="all", exclude=exclude, registry_variant="primary", with_new_cohort=True)
-        table = panel_rows(self.store.con, credited, level=level, facts=self.enriched.facts)
-        if out is not None:
-            out = Path(out)
-            temporary = out.with_name(f".{out.name}.tmp")
-            if out.suffix.lower() == ".parquet":
-                table.to_parquet(temporary, index=False)
-            else:
-                table.to_csv(temporary, index=False)
-            temporary.replace(out)
+        if out is None:
+            table = panel_rows(self.store.con, credited, level=level, facts=self.enriched.facts)
+            n = {"rows": len(table)}
+        else:
+            table = write_panel(self.store.con, credited, level=level, facts=self.enriched.facts, out=Path(out))
+            n = {"rows": int(table["rows"].sum())}
         params = {"level": level, "period": period, "out": str(out) if out else None, "attribution": attribution, "exclude": list(exclude), "since": since, "until": until, "scope": scope, "snapshot": measured.snapshot_id}
-        return result(table, command="export panel", params=params, data=measured.data, n={"rows": len(table)}, window=measured.window)
+        return result(table, command="export panel", params=params, data=measured.data, n=n, window=measured.window)
 
     def compare(
         self,

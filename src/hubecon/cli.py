@@ -19,12 +19,12 @@ from hubecon.api import DEFAULT_SEED, default_store_path
 from hubecon.errors import HubeconError
 from hubecon.metrics.shares import EXCLUSIONS
 from hubecon.present.output import FORMATS, data_line, render
-from hubecon.store.engine import MEMORY_LIMIT_ENV
+from hubecon.store.engine import MEMORY_LIMIT_ENV, default_memory_limit
 
 app = typer.Typer(
     help="Who holds power in the open-model economy: download shares, lineage and registry coverage from Hugging Face Hub data. "
     "Environment: HUBECON_STORE, HUBECON_REGISTRY (as the options below), HUBECON_MEMORY_LIMIT (memory the DuckDB engine holds "
-    "before spilling to disk, e.g. 2GB; default 80% of the RAM), HUBECON_CACHE (the enrichment cache folder).",
+    "before spilling to disk, e.g. 2GB; default an eighth of the RAM), HUBECON_CACHE (the enrichment cache folder).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -338,7 +338,7 @@ def sensitivity(snapshot: SnapshotOption = None, fmt: FormatOption = "table") ->
 def export_panel(
     level: Annotated[str, typer.Option(help="model, developer or country.")] = "model",
     period: PeriodOption = None,
-    out: Annotated[Optional[Path], typer.Option(help="Write the panel to FILE.parquet or FILE.csv.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Write the panel to FILE.parquet or FILE.csv (streamed from the engine); --format then shows each period's rows and downloads written.")] = None,
     attribution: Annotated[str, typer.Option(help="uploader or origin.")] = "uploader",
     exclude: ExcludeOption = [],  # noqa: B006
     since: SinceOption = None,
@@ -353,9 +353,9 @@ def export_panel(
         level=level, period=period, out=out, attribution=attribution, exclude=tuple(exclude), since=since, until=until, scope=scope, snapshot=snapshot or settings.snapshot
     )
     if out is not None and fmt == "table":
-        Console(stderr=True).print(f"Wrote {len(frame):,} rows to {escape(str(out))}")
+        Console(stderr=True).print(f"Wrote {frame.attrs['envelope']['n']['rows']:,} rows to {escape(str(out))}")
         return
-    render(frame, fmt, console(), title=f"Panel: {level} × period")
+    render(frame, fmt, console(), title=f"Panel: {level} × period" if out is None else f"Written to {out}: rows and downloads per period")
 
 
 def render_sections(frame: pd.DataFrame, fmt: str, title: str, sections: tuple[tuple[str, str], ...], shown: list[str] | None = None) -> None:
@@ -699,6 +699,6 @@ def main() -> None:
         sys.exit(2)
     except duckdb.OutOfMemoryException:
         limit = os.environ.get(MEMORY_LIMIT_ENV)
-        held = f"${MEMORY_LIMIT_ENV}={limit}" if limit else "its default, 80% of the RAM"
+        held = f"${MEMORY_LIMIT_ENV}={limit}" if limit else f"its default, an eighth of the RAM: {default_memory_limit()}"
         Console(stderr=True, soft_wrap=True).print(f"error: the DuckDB engine ran out of memory ({escape(held)}); give it more with ${MEMORY_LIMIT_ENV}, e.g. 4GB", highlight=False)
         sys.exit(2)
