@@ -916,14 +916,20 @@ class Hubecon:
         measured = self.measured(snapshot, period, since, until, scope)
         credited = self._credited(measured.downloads, attribution="origin", cohort="all", exclude=exclude, registry_variant=registry_variant)
         kinds = ibis.memtable(self.enriched.facts[["model_id", "derivative_kind"]])
-        table = self.store.con.execute(family_rows(credited, kinds))
+        # The families are built once in the engine and only each period's top N fetched: at 1M models × 52
+        # snapshots a month holds about 400k families.
+        with family_rows(credited, kinds).cache() as every_family:
+            totals = self.store.con.execute(every_family.group_by("period").agg(period_downloads=every_family.family_downloads.sum(), families=every_family.count()))
+            if top is not None:
+                rank = ibis.row_number().over(group_by="period", order_by=[ibis.desc("family_downloads"), ibis.asc("root_id")])
+                every_family = every_family.filter(rank < top)
+            table = self.store.con.execute(every_family)
         table["period"] = table["period"].astype(object).where(table["period"].notna(), None)
         key = table["period"].fillna(SINGLE_WINDOW)
-        table["share_of_downloads"] = table["family_downloads"] / table.groupby(key)["family_downloads"].transform("sum")
+        period_downloads = totals.set_index(totals["period"].astype(object).fillna(SINGLE_WINDOW))["period_downloads"]
+        table["share_of_downloads"] = table["family_downloads"] / key.map(period_downloads).astype(float)
         table = table.assign(_key=key).sort_values(["_key", "family_downloads", "root_id"], ascending=[True, False, True])
-        families_n = int(len(table))
-        if top is not None:
-            table = table.groupby("_key", sort=False).head(top)
+        families_n = int(totals["families"].sum())
         columns = ["period", "root_id", "developer", "country", "developer_type", "family_downloads", "share_of_downloads", "root_downloads", "derivative_downloads",
                    "derivative_share", "derivatives", "finetunes", "quantized", "adapters", "merges", "root_observed"]
         table["developer"] = table["developer"].fillna(UNATTRIBUTED)
