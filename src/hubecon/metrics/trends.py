@@ -176,9 +176,8 @@ PERIOD_COLUMNS = ("period", "period_start", "period_end")
 ROW_COLUMNS = ["period", "period_start", "period_end", "period_kind", "metric", "category", "weighting", "value", "unit", "models", "n", "downloads", "total_downloads"]
 
 
-def period_table(con: ibis.BaseBackend, units: ibis.Table, facts: pd.DataFrame, metrics: tuple[Metric, ...], *, period_kind: str, sizes: bool) -> pd.DataFrame:
-    """The tidy long table of every metric per period (see module docstring)."""
-    categories = property_categories(facts)
+def period_table(con: ibis.BaseBackend, units: ibis.Table, facts: pd.DataFrame, categories: pd.DataFrame, metrics: tuple[Metric, ...], *, period_kind: str, sizes: bool) -> pd.DataFrame:
+    """The tidy long table of every metric per period (see module docstring); `categories` is property_categories(facts)."""
     parts = []
     if sizes:
         parts.append(size_rows(con, units, facts[["model_id", "params_total"]]))
@@ -214,20 +213,23 @@ def developer_sums(developers: pd.Series, downloads: np.ndarray, values: dict[st
     return pd.DataFrame(sums, index=pd.Index(names, name="developer"))
 
 
-def shift_tests(con: ibis.BaseBackend, rows: pd.DataFrame, units: ibis.Table, facts: pd.DataFrame, metrics: tuple[Metric, ...], *, seed: int, resamples: int = BOOTSTRAP_RESAMPLES) -> pd.DataFrame:
+def shift_tests(
+    con: ibis.BaseBackend, rows: pd.DataFrame, units: ibis.Table, facts: pd.DataFrame, categories: pd.DataFrame, metrics: tuple[Metric, ...], *, seed: int, resamples: int = BOOTSTRAP_RESAMPLES
+) -> pd.DataFrame:
     """First→last multiplier per (metric, category, weighting), with its test and a Mann–Kendall trend test.
 
     By models: Mann–Whitney U on sizes, chi-square on counts for shares. By
     downloads: a bootstrap over developers (resampled within each period,
     seeded per period from `seed`). Every series: Mann–Kendall over the
     periods where the metric has models. Only the periods a test compares
-    are fetched from the engine, model by model.
+    are fetched from the engine, model by model. `categories` is
+    property_categories(facts).
     """
     if rows.empty:
         return pd.DataFrame()
     order = period_order(rows)
     rank = {period: index for index, period in enumerate(order)}
-    categories = property_categories(facts).set_index("model_id")
+    categories = categories.set_index("model_id")
     categories = categories[[column for column in categories.columns if column in set(rows["metric"])]]
     all_categories = {column: categories[column].dropna().unique().tolist() for column in categories.columns}
     sizes = facts.set_index("model_id")["params_total"].astype("Float64")
@@ -425,8 +427,9 @@ def property_periods(
     period_end, model_id, developer, downloads, in the engine.
     """
     units = units.filter(units.downloads.notnull())
-    rows = period_table(con, units, facts, metrics, period_kind=period_kind, sizes=sizes)
-    multipliers = shift_tests(con, rows, units, facts, metrics, seed=seed)
+    categories = property_categories(facts)
+    rows = period_table(con, units, facts, categories, metrics, period_kind=period_kind, sizes=sizes)
+    multipliers = shift_tests(con, rows, units, facts, categories, metrics, seed=seed)
     periods = period_order(rows) if len(rows) else []
     if unknown is not None and len(unknown):
         rows = pd.concat([rows, unknown_creation_row(unknown)[ROW_COLUMNS]], ignore_index=True)
