@@ -104,3 +104,16 @@ def test_panel_into_a_missing_folder_exits_2_naming_it(tmp_path, history_store):
     completed = run_cli("--store", str(history_store), "export", "panel", "--out", str(out))
     assert completed.returncode == 2 and completed.stderr.startswith("error:") and "no-such-folder" in completed.stderr
     assert len(completed.stderr.strip().splitlines()) == 1 and not out.parent.exists()
+
+
+def test_a_model_panel_under_origin_counts_each_roots_credited_models(history_store):
+    import hubecon
+
+    panel = hubecon.open(history_store).export_panel(level="model", period="month", attribution="origin")
+    # The GGUF quantization credits its root, Qwen: two models per month under Qwen, one under Llama.
+    counted = {(row.period, row.model_id): row.models for row in panel.itertuples()}
+    assert counted == {
+        (month, model): models
+        for month in ("2026-02", "2026-03")
+        for model, models in (("Qwen/Qwen2.5-7B", 2), ("meta-llama/Llama-3.1-8B", 1))
+    }
