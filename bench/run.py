@@ -10,7 +10,7 @@ RSS is the child's own maximum resident set as the kernel reports it (os.wait4's
 child's peak is never mixed with another's). Every figure is the median of --runs runs, with
 min–max. Synthetic stores are made with `hubecon synth` (seed 1) under --work and kept there.
 --memory-limit sets $HUBECON_MEMORY_LIMIT for every child but the enrichment from nothing: the
-memory the DuckDB engine holds before it spills to disk (default: DuckDB's own, 80% of the RAM).
+memory the DuckDB engine holds before it spills to disk (default: hubecon's, an eighth of the RAM).
 
 --quick: 10k × 8 (growth 10k × 8 → 10k × 16), 3 runs, a 20k-row import, the crawler's --quick run;
 CI runs it (tests/test_bench_quick.py) so the bench cannot rot.
@@ -231,7 +231,7 @@ def run_child(kind: str, target: Path) -> dict:
         env = dict(os.environ)
         if kind == "enrich":
             # The enrichment from nothing holds every model's card data at once (about 2 GB at 1M models): it is
-            # measured with the engine's default memory, and the suite then reads it from the cache.
+            # measured with the engine's default memory (an eighth of the RAM), and the suite then reads it from the cache.
             env.pop("HUBECON_MEMORY_LIMIT", None)
         proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", kind, str(target)], stdout=out, stderr=err, cwd=ROOT, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
@@ -526,6 +526,8 @@ def main() -> None:
 
 def write_results(args, rows, notes, runs, final=False) -> None:
     """Write the table so far (each section rewrites it, so an interrupted run still leaves its figures)."""
+    from hubecon.store.engine import default_memory_limit
+
     info = machine()
     table = ["| measurement | median (min–max) | goal | verdict |", "|---|---|---|---|"] + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     if final:
@@ -538,7 +540,7 @@ def write_results(args, rows, notes, runs, final=False) -> None:
         f"- machine: {info['cpu']}, {info['memory']} RAM; {info['os']}",
         f"- Python {info['python']}; " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
         f"- command: `python bench/run.py {' '.join(sys.argv[1:])}`; {runs} runs each, median (min–max)",
-        f"- DuckDB engine memory: {os.environ.get('HUBECON_MEMORY_LIMIT') or 'DuckDB default (80% of the RAM)'} ($HUBECON_MEMORY_LIMIT)",
+        f"- DuckDB engine memory: {os.environ.get('HUBECON_MEMORY_LIMIT') or f'the default, an eighth of the RAM ({default_memory_limit()})'} ($HUBECON_MEMORY_LIMIT)",
         "",
         *table,
         "",
