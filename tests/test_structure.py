@@ -403,3 +403,24 @@ def test_unsloth_repos_split_between_quantizations_finetunes_and_re_uploads(embe
     unsloth = namespace_roles(kinds).set_index("namespace").loc["unsloth"]
     assert pd.isna(unsloth["role"])
     assert 0.5 < unsloth["repackaged_fraction"] < 0.8 and unsloth["finetune"] > 0 and unsloth["original"] > 0
+
+
+@pytest.mark.parametrize(
+    "model_id,marked",
+    [
+        ("lab/base-onnx", True),
+        ("lab/Base.OV.int8", True),
+        ("mlx", True),
+        ("onnx-community/base", False),  # the marker names the namespace, not the repo
+        ("lab/baseonnx", False),
+        ("lab/onnxruntime-base", False),
+        ("a.onnx/base", False),
+    ],
+)
+def test_a_runtime_format_marker_counts_in_the_repos_name_only(model_id, marked):
+    import re
+
+    from hubecon.metrics.intermediaries import CONVERSION_MARKER
+
+    assert pd.Series([model_id], dtype="string[pyarrow]").str.contains(CONVERSION_MARKER, regex=True).iloc[0] == marked
+    assert bool(re.search(CONVERSION_MARKER, model_id)) == marked

@@ -18,7 +18,6 @@ a *fine-tuner*. Repos are counted over every model in the data.
 
 from __future__ import annotations
 
-import re
 
 import ibis
 import numpy as np
@@ -34,7 +33,10 @@ FINETUNING = ("finetune", "merge")
 KINDS = ("quantized", "format conversion", "adapter", "merge", "finetune", "original")
 ROLES = ("intermediary", "fine-tuner")
 CONVERSION_LIBRARIES = {"onnx", "transformers.js", "mlx", "openvino", "coreml", "tflite", "ctranslate2", "executorch", "rknn-toolkit2"}
-CONVERSION_MARKER = re.compile(r"(?i)(?:^|[-_.])(?:onnx|mlx|openvino|ov|coreml|tflite|ct2|ctranslate2|executorch)(?:$|[-_.])")
+# A runtime format named in the repo's name (the part after the namespace). Matched on the whole id, with
+# no "/" after the marker, so that pandas hands it to Arrow's regex engine for the column at once: splitting
+# off the names first and matching each in Python took 2.1 s at 1M models.
+CONVERSION_MARKER = r"(?i)(?:^|[-_./])(?:onnx|mlx|openvino|ov|coreml|tflite|ct2|ctranslate2|executorch)(?:$|[-_.])[^/]*$"
 
 
 def runtime_format_tagged(models: ibis.Table) -> ibis.Table:
@@ -55,7 +57,7 @@ def repo_kinds(facts: pd.DataFrame, tagged: pd.DataFrame, parents: dict, credit:
     """
     model_ids = facts["model_id"].astype(object)
     no_parent = ~model_ids.map(lambda model_id: bool(parents.get(model_id))).to_numpy(dtype=bool)
-    marked = model_ids.str.rsplit("/", n=1).str[-1].str.contains(CONVERSION_MARKER).to_numpy(dtype=bool)
+    marked = facts["model_id"].astype("string[pyarrow]").str.contains(CONVERSION_MARKER, regex=True).to_numpy(dtype=bool)
     quantized = facts["quantized_variant"].fillna(False).astype(bool).to_numpy()
     runtime_tagged = tagged.set_index("model_id")["runtime_tagged"].reindex(model_ids).fillna(False).to_numpy(dtype=bool)
     # Only repos with a parent or a marker can be conversions.
