@@ -396,10 +396,13 @@ def test_quantizer_namespaces_in_the_embedded_data_are_classified_as_the_data_sh
 
 
 def test_unsloth_repos_split_between_quantizations_finetunes_and_re_uploads(embedded):
+    from hubecon.metrics.cadence import third_party_flags
     from hubecon.metrics.intermediaries import namespace_roles, repo_kinds, runtime_format_tagged
 
     tagged = embedded.store.con.execute(runtime_format_tagged(embedded.store.table("models")))
-    kinds = repo_kinds(embedded.enriched.facts, tagged, embedded.enriched.graph.parents, embedded.enriched.credit, embedded.registry.attribution())
+    attribution = embedded.registry.attribution()
+    third_party = third_party_flags(embedded.enriched.facts, embedded.enriched.credit, attribution)
+    kinds = repo_kinds(embedded.enriched.facts, tagged, embedded.enriched.graph.parents, third_party, attribution)
     unsloth = namespace_roles(kinds).set_index("namespace").loc["unsloth"]
     assert pd.isna(unsloth["role"])
     assert 0.5 < unsloth["repackaged_fraction"] < 0.8 and unsloth["finetune"] > 0 and unsloth["original"] > 0

@@ -276,6 +276,11 @@ class Hubecon:
     def _attribution_table(self, registry_variant: str) -> ibis.Table:
         return self._engine_table("attribution", self.registry.attribution(registry_variant))
 
+    @functools.cache  # noqa: B019 (one per registry variant for the session's life)
+    def _third_party(self, registry_variant: str) -> pd.Series:
+        """Per model, on the facts' index: whether its uploader's developer is none of its origin developers (DESIGN.md §3)."""
+        return cd.third_party_flags(self.enriched.facts, self.enriched.credit, self.registry.attribution(registry_variant))
+
     def _credited(self, downloads: ibis.Table, *, attribution: str, cohort: str, exclude: tuple[str, ...], registry_variant: str, with_new_cohort: bool = False) -> ibis.Table:
         facts, credit = self._fact_tables
         attribution_table = self._attribution_table(registry_variant)
@@ -869,7 +874,7 @@ class Hubecon:
             raise HubeconError(f"--top: must be at least 1, not {top}")
         attribution = self.registry.attribution(registry_variant)
         tagged = self.store.con.execute(im.runtime_format_tagged(self.store.table("models")))
-        kinds = im.repo_kinds(self.enriched.facts, tagged, self.enriched.graph.parents, self.enriched.credit, attribution)
+        kinds = im.repo_kinds(self.enriched.facts, tagged, self.enriched.graph.parents, self._third_party(registry_variant), attribution)
         roles = im.namespace_roles(kinds).merge(attribution, on="namespace", how="left")
         model_roles = kinds[["model_id", "namespace"]].merge(roles[["namespace", "role", "country"]], on="namespace", how="left")
         downloads, data, window = self._structure_downloads(snapshot, period, since, until, scope)
@@ -1275,8 +1280,7 @@ class Hubecon:
         exclude, seed = tuple(sorted(set(exclude))), DEFAULT_SEED if seed is None else int(seed)
         history = snapshot is None and len(History.of(self._catalogue).snapshots) >= 2
         facts = self.enriched.facts.copy()
-        attribution_table = self.registry.attribution()
-        facts["third_party"] = cd.third_party_flags(facts, self.enriched.credit, attribution_table)
+        facts["third_party"] = self._third_party("primary")
         created_from, created_to = day_bounds(created_since, created_until)
         if created_from is not None or created_to is not None:
             created = pd.to_datetime(facts["created_at"], utc=True)

@@ -23,7 +23,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from hubecon.metrics.cadence import developer_identity, third_party_flags
+from hubecon.metrics.cadence import developer_identity
 
 MIN_REPOS = 5
 # ≥ 80%, compared in whole numbers: 5·qualifying ≥ 4·repos.
@@ -50,10 +50,10 @@ def runtime_format_tagged(models: ibis.Table) -> ibis.Table:
     return models.select("model_id", runtime_tagged=tagged.fill_null(False))
 
 
-def repo_kinds(facts: pd.DataFrame, tagged: pd.DataFrame, parents: dict, credit: pd.DataFrame, attribution: pd.DataFrame) -> pd.DataFrame:
+def repo_kinds(facts: pd.DataFrame, tagged: pd.DataFrame, parents: dict, third_party: pd.Series, attribution: pd.DataFrame) -> pd.DataFrame:
     """Per model: namespace, kind, quantization format and whether it is built on another developer's model.
 
-    `tagged` is runtime_format_tagged's table.
+    `tagged` is runtime_format_tagged's table, `third_party` the facts' third_party_flags.
     """
     model_ids = facts["model_id"].astype(object)
     no_parent = ~model_ids.map(lambda model_id: bool(parents.get(model_id))).to_numpy(dtype=bool)
@@ -73,7 +73,7 @@ def repo_kinds(facts: pd.DataFrame, tagged: pd.DataFrame, parents: dict, credit:
             "kind": kinds,
             "quantization_format": facts["quantization_format"].to_numpy(),
             # A repackaging with no named parent is presumed to be of another's model.
-            "of_another": third_party_flags(facts, credit, attribution).to_numpy() | (repackaging & no_parent),
+            "of_another": third_party.to_numpy(dtype=bool) | (repackaging & no_parent),
             "no_parent": no_parent,
         }
     )
