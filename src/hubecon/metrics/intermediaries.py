@@ -18,7 +18,6 @@ a *fine-tuner*. Repos are counted over every model in the data.
 
 from __future__ import annotations
 
-
 import ibis
 import numpy as np
 import pandas as pd
