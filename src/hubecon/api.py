@@ -975,18 +975,18 @@ class Hubecon:
             keys_with_counts = set(self.store.con.execute(counted_keyed.select("snapshot_key").distinct())["snapshot_key"])
             counted_snapshots = history.snapshots[history.snapshots["snapshot_key"].isin(keys_with_counts)]
             history_ids = list(counted_snapshots["snapshot_id"])
+        con = self.store.con
         if len(history_ids) >= 2:
             mode, chosen = "history", None
-            created = self.store.model_keys_of(ibis.memtable(facts.loc[ad.eligible(facts), ["model_id", "created_at"]]))
+            created = self.store.model_keys_of(ibis.memtable(facts.loc[ad.eligible(facts), ["model_id", "created_at", "size_bucket"]]))
             at_ages = ad.counts_at_ages(counted_keyed, ibis.memtable(counted_snapshots[["snapshot_key", "snapshot_id", "taken_at"]]), created)
-            at_ages = self.store.con.execute(self.store.model_ids_of(at_ages))
-            values = ad.history_adoption(facts, at_ages)
+            values = self.store.model_ids_of(at_ages)
             keys = ["age", "size_bucket"]
             data = self._structure_data(f"cumulative downloads at ages {', '.join(map(str, ad.AGES))} days from {len(history_ids)} {history.scope} snapshots", "downloads_all_time at ages")
         else:
             observations = self.store.table("observations")
             counted = observations.filter(observations.downloads_all_time.notnull())
-            with_counts = set(self.store.con.execute(counted.select("snapshot_id").distinct())["snapshot_id"])
+            with_counts = set(con.execute(counted.select("snapshot_id").distinct())["snapshot_id"])
             chosen = self.snapshot(snapshot)
             if chosen["snapshot_id"] not in with_counts:
                 candidates = self._catalogue[self._catalogue["snapshot_id"].isin(with_counts)]
@@ -996,34 +996,34 @@ class Hubecon:
                 note = f"the default snapshot {chosen['snapshot_id']} has no all-time download counts (a listing of 30-day counts only); using {candidates['snapshot_id'].iloc[-1]}, the latest that has them"
                 chosen = candidates.iloc[-1]
             mode = "single snapshot"
-            present = self.store.con.execute(counted.filter(counted.snapshot_id == chosen["snapshot_id"]).select("model_id", "downloads_all_time"))
-            values = ad.single_snapshot_adoption(facts.merge(present, on="model_id"), chosen["taken_at"])
+            present = con.execute(counted.filter(counted.snapshot_id == chosen["snapshot_id"]).select("model_id", "downloads_all_time"))
+            values = ibis.memtable(ad.single_snapshot_values(facts.merge(present, on="model_id"), chosen["taken_at"]))
             keys = ["size_bucket"]
             data = self.data_info(chosen)
             data["measure"] = "downloads_all_time per day of age"
             data["note"] = "; ".join(part for part in (note, data["note"]) if part)
-        if model_id is not None:
-            rows = values[values["model_id"] == model_id]
-            if rows.empty:
-                row = facts[facts["model_id"] == model_id].iloc[0]
-                reason = "unknown size" if pd.isna(row["size_bucket"]) else "unknown creation date" if not row["created_known"] else "no all-time count at any age (±3 days)" if mode == "history" else f"not in snapshot {chosen['snapshot_id']}"
-                raise HubeconError(f"model '{model_id}' gets no normalised adoption: {reason}")
+        figure = "downloads_all_time" if mode == "history" else "per_day"
+        if mode == "history":
+            # Built once in the engine (a row per model and age: 2.6M at 1M models × 52 snapshots); only the
+            # references and the rows asked for are fetched.
+            with values.cache() as built:
+                rows, reference, n_models = ad.adopted(con, built, keys, figure, model_id=model_id, top=top)
         else:
-            rows = values.sort_values([*keys[:-1], "adoption", "model_id"], ascending=[True] * (len(keys) - 1) + [False, True])
-            rows = rows[rows["adoption"].notna()].groupby(keys[:-1], sort=False).head(top) if len(keys) > 1 else rows[rows["adoption"].notna()].head(top)
-        rows = rows.drop(columns=["params_total"], errors="ignore").merge(facts[["model_id", "params_total"]], on="model_id", how="left")
+            rows, reference, n_models = ad.adopted(con, values, keys, figure, model_id=model_id, top=top)
+        if model_id is not None and rows.empty:
+            row = facts[facts["model_id"] == model_id].iloc[0]
+            reason = "unknown size" if pd.isna(row["size_bucket"]) else "unknown creation date" if not row["created_known"] else "no all-time count at any age (±3 days)" if mode == "history" else f"not in snapshot {chosen['snapshot_id']}"
+            raise HubeconError(f"model '{model_id}' gets no normalised adoption: {reason}")
+        rows = rows.drop(columns="size_bucket").merge(facts[["model_id", "size_bucket", "params_total", "created_at"]], on="model_id", how="left")
         rows["created_at"] = rows["created_at"].map(plain)
         if "taken_at" in rows:
             rows["taken_at"] = rows["taken_at"].map(plain)
         columns = (["age", "model_id", "size_bucket", "params_total", "created_at", "snapshot_id", "taken_at", "age_at", "downloads_all_time"] if mode == "history"
                    else ["model_id", "size_bucket", "params_total", "created_at", "age_days", "downloads_all_time", "per_day"]) + ["reference_median", "reference_n", "adoption"]
-        figure = "downloads_all_time" if mode == "history" else "per_day"
-        ranked = values.sort_values([*keys, figure, "model_id"], ascending=[True] * len(keys) + [False, True]).groupby(keys, sort=True).head(ad.REFERENCE_MODELS)
-        reference = ranked.groupby(keys, as_index=False).agg(median=(figure, "median"), n=(figure, "size"), models=("model_id", list))
         if mode == "history":
-            used = self.store.con.execute(self.store.model_ids_of(counted_keyed.select("model_key").distinct()))["model_id"]
+            used = con.execute(self.store.model_ids_of(counted_keyed.select("model_key").distinct()))["model_id"]
         else:
-            used = self.store.con.execute(counted.filter(counted.snapshot_id == chosen["snapshot_id"]).select("model_id").distinct())["model_id"]
+            used = con.execute(counted.filter(counted.snapshot_id == chosen["snapshot_id"]).select("model_id").distinct())["model_id"]
         universe = facts[among(facts["model_id"], used)]
         no_value = universe[universe["size_bucket"].isna() | ~universe["created_known"].fillna(False).astype(bool)]
         return result(
@@ -1032,7 +1032,7 @@ class Hubecon:
             params={"model_id": model_id, "top": top, "snapshot": None if chosen is None else chosen["snapshot_id"], "scope": scope, "mode": mode, "ages": list(ad.AGES) if mode == "history" else None,
                     "tolerance_days": ad.TOLERANCE_DAYS, "reference_models": ad.REFERENCE_MODELS},
             data=data,
-            n={"models": int(values["model_id"].nunique()), "no_value": int(len(no_value))},
+            n={"models": n_models, "no_value": int(len(no_value))},
             mode=mode,
             reference=plain(reference),
         )

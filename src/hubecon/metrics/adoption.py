@@ -25,42 +25,69 @@ REFERENCE_MODELS = 10
 MIN_AGE_DAYS = 1.0
 
 
-def reference_medians(values: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
-    """Per group: the median of `column` over the group's REFERENCE_MODELS highest values, and how many there were."""
-    ranked = values.sort_values([*keys, column, "model_id"], ascending=[True] * len(keys) + [False, True])
-    top = ranked.groupby(keys, sort=False).head(REFERENCE_MODELS)
-    return top.groupby(keys, as_index=False).agg(reference_median=(column, "median"), reference_n=(column, "size"))
+def reference_rows(values: ibis.Table, keys: list[str], column: str) -> ibis.Table:
+    """Each group's REFERENCE_MODELS highest values of `column` (ties: the lower model id)."""
+    highest_first = ibis.window(group_by=keys, order_by=[ibis.desc(column), ibis.asc("model_id")])
+    return values.filter(ibis.row_number().over(highest_first) < REFERENCE_MODELS)
 
 
-def normalise(values: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
-    medians = reference_medians(values, keys, column)
-    merged = values.merge(medians, on=keys, how="left")
-    merged["adoption"] = (merged[column] / merged["reference_median"]).where(merged["reference_median"] > 0)
-    return merged
+def reference_table(top: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
+    """Per group, from its reference_rows: the median of `column`, how many models, and which (highest first)."""
+    ranked = top.sort_values([*keys, column, "model_id"], ascending=[True] * len(keys) + [False, True])
+    return ranked.groupby(keys, as_index=False).agg(median=(column, "median"), n=(column, "size"), models=("model_id", list))
+
+
+def scored(values: ibis.Table, reference: pd.DataFrame, keys: list[str], column: str) -> ibis.Table:
+    """`values` with their group's reference_median and reference_n, and adoption = `column` ÷ that median (none where it is 0)."""
+    schema = {**{key: values.schema()[key] for key in keys}, "reference_median": "float64", "reference_n": "int64"}
+    medians = ibis.memtable(reference[[*keys, "median", "n"]].rename(columns={"median": "reference_median", "n": "reference_n"}), schema=schema)
+    rows = values.left_join(medians, keys)
+    rows = rows.drop(*[f"{key}_right" for key in keys if f"{key}_right" in rows.columns])
+    return rows.mutate(adoption=ibis.cases((rows.reference_median > 0, rows[column] / rows.reference_median), else_=ibis.null("float64")))
+
+
+def adopted(con: ibis.BaseBackend, values: ibis.Table, keys: list[str], column: str, *, model_id: str | None = None, top: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """From `values` (model_id, the `keys`, `column`): the rows asked for with reference_median, reference_n and adoption
+    (one model's, by `keys`; or the `top` N by adoption per group of all `keys` but the last, ties: the lower model id),
+    the reference table (reference_table) and how many models `values` holds."""
+    reference = reference_table(con.execute(reference_rows(values, keys, column)), keys, column)
+    rows = scored(values, reference, keys, column)
+    if model_id is not None:
+        wanted = con.execute(rows.filter(rows.model_id == model_id)).sort_values(keys, ignore_index=True)
+    else:
+        rows = rows.filter(rows.adoption.notnull())
+        highest_first = ibis.window(group_by=keys[:-1], order_by=[ibis.desc("adoption"), ibis.asc("model_id")])
+        wanted = con.execute(rows.filter(ibis.row_number().over(highest_first) < top))
+        wanted = wanted.sort_values([*keys[:-1], "adoption", "model_id"], ascending=[True] * (len(keys) - 1) + [False, True], ignore_index=True)
+    return wanted, reference, int(con.execute(values.model_id.nunique()))
 
 
 def eligible(models: pd.DataFrame) -> pd.Series:
     return models["size_bucket"].notna() & models["created_known"].fillna(False).astype(bool)
 
 
-def single_snapshot_adoption(models: pd.DataFrame, taken_at: pd.Timestamp) -> pd.DataFrame:
-    """models: model_id, size_bucket, created_at, created_known, downloads_all_time (the snapshot's). One row per eligible model."""
+def single_snapshot_values(models: pd.DataFrame, taken_at: pd.Timestamp) -> pd.DataFrame:
+    """models: model_id, size_bucket, created_at, created_known, downloads_all_time (the snapshot's).
+
+    One row per eligible model: model_id, size_bucket, age_days, downloads_all_time, per_day.
+    """
     rows = models[eligible(models) & models["downloads_all_time"].notna()].copy()
     created = pd.to_datetime(rows["created_at"], utc=True)
     rows["age_days"] = ((pd.Timestamp(taken_at) - created).dt.total_seconds() / 86400).clip(lower=MIN_AGE_DAYS)
     rows["downloads_all_time"] = rows["downloads_all_time"].astype(float)
     rows["per_day"] = rows["downloads_all_time"] / rows["age_days"]
-    return normalise(rows, ["size_bucket"], "per_day")
+    return rows[["model_id", "size_bucket", "age_days", "downloads_all_time", "per_day"]]
 
 
 def counts_at_ages(observations: ibis.Table, snapshots: ibis.Table, created: ibis.Table) -> ibis.Table:
     """Per (model, age in AGES): the all-time count of the snapshot nearest that age within ±TOLERANCE_DAYS (ties: the earlier).
 
     `observations` are keyed (Store.keyed_observations), `snapshots` hold
-    snapshot_key, snapshot_id, taken_at, and `created` the model_key and
-    created_at of the eligible models. Ages are more than 2 × TOLERANCE_DAYS
-    apart, so a snapshot is near one age at most. Columns: model_key, age,
-    snapshot_id, taken_at, age_at, downloads_all_time.
+    snapshot_key, snapshot_id, taken_at, and `created` the model_key,
+    created_at and size_bucket of the eligible models. Ages are more than
+    2 × TOLERANCE_DAYS apart, so a snapshot is near one age at most. Columns:
+    model_key, size_bucket, age, snapshot_id, taken_at, age_at,
+    downloads_all_time (as a float).
     """
     rows = observations.filter(observations.downloads_all_time.notnull()).join(snapshots, "snapshot_key").join(created, "model_key")
     rows = rows.mutate(age_at=(epoch_seconds(rows.taken_at) - epoch_seconds(rows.created_at)) / 86400)
@@ -68,13 +95,5 @@ def counts_at_ages(observations: ibis.Table, snapshots: ibis.Table, created: ibi
     rows = rows.filter(rows.age.notnull())
     nearest_first = ibis.window(group_by=[rows.model_key, rows.age], order_by=[(rows.age_at - rows.age).abs(), rows.taken_at])
     rows = rows.mutate(rank=ibis.row_number().over(nearest_first))
-    return rows.filter(rows["rank"] == 0).select("model_key", "age", "snapshot_id", "taken_at", "age_at", "downloads_all_time")
-
-
-def history_adoption(models: pd.DataFrame, at_ages: pd.DataFrame) -> pd.DataFrame:
-    """`at_ages` as counts_at_ages gives them. One row per (eligible model, age with a snapshot within ±3 days)."""
-    known = models[eligible(models)][["model_id", "size_bucket", "created_at"]]
-    columns = ["model_id", "size_bucket", "created_at", "age", "snapshot_id", "taken_at", "age_at", "downloads_all_time"]
-    at_ages = at_ages.merge(known, on="model_id")[columns].sort_values(["age", "model_id"], ignore_index=True)
-    at_ages["downloads_all_time"] = at_ages["downloads_all_time"].astype(float)
-    return normalise(at_ages, ["age", "size_bucket"], "downloads_all_time")
+    nearest = rows.filter(rows["rank"] == 0)
+    return nearest.select("model_key", "size_bucket", "age", "snapshot_id", "taken_at", "age_at", downloads_all_time=nearest.downloads_all_time.cast("float64"))
