@@ -117,3 +117,13 @@ def test_a_model_panel_under_origin_counts_each_roots_credited_models(history_st
         for month in ("2026-02", "2026-03")
         for model, models in (("Qwen/Qwen2.5-7B", 2), ("meta-llama/Llama-3.1-8B", 1))
     }
+
+
+@pytest.mark.parametrize("target", ["a-folder.parquet", "/proc/hubecon-panel.csv"], ids=["a-folder", "a-place-no-file-can-be-made"])
+def test_panel_that_cannot_be_written_exits_2_and_leaves_nothing_behind(tmp_path, history_store, target):
+    (tmp_path / "a-folder.parquet").mkdir()
+    out = tmp_path / target  # an absolute target stays itself
+    completed = run_cli("--store", str(history_store), "export", "panel", "--out", str(out))
+    assert completed.returncode == 2 and completed.stderr.startswith("error:") and str(out) in completed.stderr
+    assert len(completed.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.rglob(".*.tmp")) and not out.is_file()

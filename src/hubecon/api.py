@@ -1097,6 +1097,8 @@ class Hubecon:
             raise HubeconError(f"--out: '{out}' must end in .parquet or .csv")
         if out is not None and not Path(out).parent.is_dir():
             raise HubeconError(f"--out: folder '{Path(out).parent}' does not exist")
+        if out is not None and Path(out).is_dir():
+            raise HubeconError(f"--out: '{out}' is a folder, not a file")
         exclude = tuple(sorted(set(exclude)))
         measured = self.measured(snapshot, period, since, until, scope)
         credited = self._credited(measured.downloads, attribution=attribution, cohort="all", exclude=exclude, registry_variant="primary", with_new_cohort=True)

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from hubecon.errors import HubeconError
 from hubecon.metrics.concentration import entity_key
 
 PANEL_LEVELS = ("model", "developer", "country")
@@ -81,17 +82,19 @@ def write_panel(con: ibis.BaseBackend, rows: ibis.Table, *, level: str, facts: p
     """
     reader = con.to_pyarrow_batches(panel_table(con, rows, level=level, facts=facts), chunk_size=PANEL_BATCH_ROWS)
     temporary = out.with_name(f".{out.name}.tmp")
-    writer = pq.ParquetWriter(temporary, reader.schema) if out.suffix.lower() == ".parquet" else pa_csv.CSVWriter(temporary, reader.schema)
     written = []
     try:
+        writer = pq.ParquetWriter(temporary, reader.schema) if out.suffix.lower() == ".parquet" else pa_csv.CSVWriter(temporary, reader.schema)
         with writer:
             for batch in reader:
                 writer.write_batch(batch)
                 written.append(pa.table({"period": batch.column("period"), "downloads": batch.column("downloads")}).group_by("period").aggregate([("downloads", "count", pc.CountOptions(mode="all")), ("downloads", "sum")]))
-    except BaseException:
+        temporary.replace(out)
+    except BaseException as exc:
         temporary.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise HubeconError(f"--out: cannot write '{out}' ({exc.strerror or exc})") from None
         raise
-    temporary.replace(out)
     if not written:
         return pd.DataFrame({"period": pd.Series(dtype=object), "rows": pd.Series(dtype="int64"), "downloads": pd.Series(dtype="float64")})
     counts = pa.concat_tables(written).to_pandas().groupby("period", dropna=False, sort=False, as_index=False).sum()
