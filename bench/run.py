@@ -529,6 +529,7 @@ def write_results(args, rows, notes, runs, final=False) -> None:
     from hubecon.store.engine import default_memory_limit
 
     info = machine()
+    engine_memory = os.environ.get("HUBECON_MEMORY_LIMIT") or f"the default, an eighth of the RAM ({default_memory_limit() or 'unknown here: DuckDB chose'})"
     table = ["| measurement | median (min–max) | goal | verdict |", "|---|---|---|---|"] + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     if final:
         print("\n".join(table))
@@ -540,7 +541,7 @@ def write_results(args, rows, notes, runs, final=False) -> None:
         f"- machine: {info['cpu']}, {info['memory']} RAM; {info['os']}",
         f"- Python {info['python']}; " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
         f"- command: `python bench/run.py {' '.join(sys.argv[1:])}`; {runs} runs each, median (min–max)",
-        f"- DuckDB engine memory: {os.environ.get('HUBECON_MEMORY_LIMIT') or f'the default, an eighth of the RAM ({default_memory_limit()})'} ($HUBECON_MEMORY_LIMIT)",
+        f"- DuckDB engine memory: {engine_memory} ($HUBECON_MEMORY_LIMIT)",
         "",
         *table,
         "",

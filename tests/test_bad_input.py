@@ -133,14 +133,20 @@ def test_memory_limit_is_what_the_engine_holds(monkeypatch):
     assert connect().raw_sql("SELECT current_setting('memory_limit')").fetchone()[0] == "286.1 MiB"  # 300 MB in DuckDB's binary units
 
 
-def test_memory_limit_by_default_is_an_eighth_of_the_ram(monkeypatch):
-    from hubecon.store.engine import connect
+@pytest.mark.parametrize("container_limit", ["max", str(12 * 2**30)], ids=["no-container-limit", "12-GiB-container"])
+def test_memory_limit_by_default_is_an_eighth_of_the_ram_or_of_the_containers_limit(monkeypatch, tmp_path, container_limit):
+    from hubecon.store import engine
 
+    limit_file = tmp_path / "memory.max"
+    limit_file.write_text(container_limit + "\n")
+    monkeypatch.setattr(engine, "CGROUP_MEMORY_LIMITS", (tmp_path / "no-such-file", limit_file))
     monkeypatch.delenv("HUBECON_MEMORY_LIMIT", raising=False)
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    held = connect().raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
+    available = ram if container_limit == "max" else min(ram, 12 * 2**30)
+    assert engine.default_memory_limit() == f"{max(available // 8, 2**30) // 2**20}MiB"
+    held = engine.connect().raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
     number, unit = held.split()
-    assert float(number) * {"MiB": 2**20, "GiB": 2**30}[unit] == pytest.approx(max(ram / 8, 2**30), abs=2**30 / 20)  # DuckDB shows one decimal
+    assert float(number) * {"MiB": 2**20, "GiB": 2**30}[unit] == pytest.approx(max(available / 8, 2**30), abs=2**30 / 20)  # DuckDB shows one decimal
 
 
 def test_lineage_of_unknown_model_exits_2_with_one_line_error(home):

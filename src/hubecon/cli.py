@@ -699,6 +699,6 @@ def main() -> None:
         sys.exit(2)
     except duckdb.OutOfMemoryException:
         limit = os.environ.get(MEMORY_LIMIT_ENV)
-        held = f"${MEMORY_LIMIT_ENV}={limit}" if limit else f"its default, an eighth of the RAM: {default_memory_limit()}"
+        held = f"${MEMORY_LIMIT_ENV}={limit}" if limit else f"its default, an eighth of the RAM: {default_memory_limit() or 'DuckDB default'}"
         Console(stderr=True, soft_wrap=True).print(f"error: the DuckDB engine ran out of memory ({escape(held)}); give it more with ${MEMORY_LIMIT_ENV}, e.g. 4GB", highlight=False)
         sys.exit(2)

@@ -7,8 +7,9 @@ in-memory tables, and hands results back:
 
 - DuckDB: an in-process database; Parquet files are read in place. It
   holds at most `$HUBECON_MEMORY_LIMIT` (DuckDB's syntax: 2GB, 800MB;
-  default an eighth of the RAM, at least 1 GiB) and spills the rest of a
-  join, aggregate or built table to a temporary folder.
+  default an eighth of the RAM or of the container's limit, at least 1 GiB)
+  and spills the rest of a join, aggregate or built table to a temporary
+  folder.
 - Spark: a SparkSession whose master URL is `$HUBECON_SPARK_MASTER`
   (default `local[2]`, Spark inside this process), session time zone UTC.
   The same Parquet files are read by Spark's own reader; a cluster needs them
@@ -45,6 +46,8 @@ DEFAULT_SPARK_MASTER = "local[2]"
 # session also holds: at 1M models × 52 snapshots the suite peaked at 11 GiB that way; an eighth (2.9 GiB
 # on the bench's machine) halved that peak for about 6% more time (bench/RESULTS.md).
 DEFAULT_MEMORY_FRACTION = 8
+# A container's memory limit (cgroup v2, then v1), which the RAM the system reports ignores.
+CGROUP_MEMORY_LIMITS = (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
 # Settings of the session hubecon starts; a session someone else started keeps its own, but not its time zone.
 SPARK_CONFIG = {
     "spark.sql.session.timeZone": "UTC",
@@ -76,18 +79,36 @@ def connect(engine: str = "duckdb") -> ibis.BaseBackend:
         spill.mkdir(exist_ok=True)
         con.raw_sql(f"SET temp_directory = '{spill / unique_name('spill')}'")
         limit = os.environ.get(MEMORY_LIMIT_ENV) or default_memory_limit()
-        try:
-            con.raw_sql(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
-        except duckdb.Error as exc:
-            raise HubeconError(f"${MEMORY_LIMIT_ENV}: '{limit}' is not a memory size such as 2GB or 800MB ({str(exc).splitlines()[0]})") from None
+        if limit:
+            try:
+                con.raw_sql(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+            except duckdb.Error as exc:
+                raise HubeconError(f"${MEMORY_LIMIT_ENV}: '{limit}' is not a memory size such as 2GB or 800MB ({str(exc).splitlines()[0]})") from None
         return con
     return _spark_backend_class()().connect(spark_session())
 
 
-def default_memory_limit() -> str:
-    """What the DuckDB engine holds unless $HUBECON_MEMORY_LIMIT says: an eighth of the RAM, at least 1 GiB."""
-    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return f"{max(ram // DEFAULT_MEMORY_FRACTION, 2**30) // 2**20}MiB"
+def available_memory() -> int | None:
+    """The RAM, or the container's memory limit where that is lower; None where the system does not say."""
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows) or no such name
+        return None
+    for limit_file in CGROUP_MEMORY_LIMITS:
+        try:
+            limit = limit_file.read_text().strip()
+        except OSError:
+            continue
+        if limit.isdigit():  # "max": no limit
+            memory = min(memory, int(limit))
+    return memory
+
+
+def default_memory_limit() -> str | None:
+    """What the DuckDB engine holds unless $HUBECON_MEMORY_LIMIT says: an eighth of the available memory, at least
+    1 GiB (None where that is unknown: DuckDB's own default then)."""
+    memory = available_memory()
+    return None if memory is None else f"{max(memory // DEFAULT_MEMORY_FRACTION, 2**30) // 2**20}MiB"
 
 
 def spark_session():
