@@ -529,7 +529,7 @@ def write_results(args, rows, notes, runs, final=False) -> None:
     from hubecon.store.engine import default_memory_limit
 
     info = machine()
-    engine_memory = os.environ.get("HUBECON_MEMORY_LIMIT") or f"the default, an eighth of the RAM ({default_memory_limit() or 'unknown here: DuckDB chose'})"
+    engine_memory = os.environ.get("HUBECON_MEMORY_LIMIT") or f"the default, an eighth of the RAM or of a container's limit ({default_memory_limit() or 'not known here: the one DuckDB chose'})"
     table = ["| measurement | median (min–max) | goal | verdict |", "|---|---|---|---|"] + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     if final:
         print("\n".join(table))

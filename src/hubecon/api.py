@@ -28,7 +28,7 @@ from hubecon.enrich.facts import Enriched, enrich
 from hubecon.enrich.suggest import compare_with_study, namespace_hints, write_override_template
 from hubecon.enrich.registry import INDIVIDUALS, OTHER, TYPES, UNATTRIBUTED, VARIANTS, Registry, country_label, load_registry
 from hubecon.errors import HubeconError, InputError
-from hubecon.frames import among
+from hubecon.frames import among, first_rows
 from hubecon.metrics.compare import Comparison, concentration_units, left_out_row, namespace_moves, property_rows, top_cut
 from hubecon.metrics.compare import concentration_rows as compare_concentration_rows
 from hubecon.metrics.compare import share_rows as compare_share_rows
@@ -925,10 +925,8 @@ class Hubecon:
         # snapshots a month holds about 400k families.
         with family_rows(credited, kinds).cache() as every_family:
             totals = self.store.con.execute(every_family.group_by("period").agg(period_downloads=every_family.family_downloads.sum(), families=every_family.count()))
-            if top is not None:
-                rank = ibis.row_number().over(group_by="period", order_by=[ibis.desc("family_downloads"), ibis.asc("root_id")])
-                every_family = every_family.filter(rank < top)
-            table = self.store.con.execute(every_family)
+            kept = every_family if top is None else first_rows(every_family, top, group_by=["period"], order_by=[ibis.desc("family_downloads"), ibis.asc("root_id")])
+            table = self.store.con.execute(kept)
         table["period"] = table["period"].astype(object).where(table["period"].notna(), None)
         key = table["period"].fillna(SINGLE_WINDOW)
         period_downloads = totals.set_index(totals["period"].astype(object).fillna(SINGLE_WINDOW))["period_downloads"]
@@ -1008,7 +1006,7 @@ class Hubecon:
             # references and the rows asked for are fetched.
             with values.cache() as built:
                 rows, reference, n_models = ad.adopted(con, built, keys, figure, model_id=model_id, top=top)
-        else:
+        else:  # already a table in the engine: the snapshot's models
             rows, reference, n_models = ad.adopted(con, values, keys, figure, model_id=model_id, top=top)
         if model_id is not None and rows.empty:
             row = facts[facts["model_id"] == model_id].iloc[0]

@@ -24,7 +24,7 @@ from hubecon.store.engine import MEMORY_LIMIT_ENV, default_memory_limit
 app = typer.Typer(
     help="Who holds power in the open-model economy: download shares, lineage and registry coverage from Hugging Face Hub data. "
     "Environment: HUBECON_STORE, HUBECON_REGISTRY (as the options below), HUBECON_MEMORY_LIMIT (memory the DuckDB engine holds "
-    "before spilling to disk, e.g. 2GB; default an eighth of the RAM), HUBECON_CACHE (the enrichment cache folder).",
+    "before spilling to disk, e.g. 2GB; default an eighth of the RAM or of a container's limit), HUBECON_CACHE (the enrichment cache folder).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -699,6 +699,6 @@ def main() -> None:
         sys.exit(2)
     except duckdb.OutOfMemoryException:
         limit = os.environ.get(MEMORY_LIMIT_ENV)
-        held = f"${MEMORY_LIMIT_ENV}={limit}" if limit else f"its default, an eighth of the RAM: {default_memory_limit() or 'DuckDB default'}"
+        held = f"${MEMORY_LIMIT_ENV}={limit}" if limit else f"its default: {default_memory_limit() or 'the one DuckDB chose'}"
         Console(stderr=True, soft_wrap=True).print(f"error: the DuckDB engine ran out of memory ({escape(held)}); give it more with ${MEMORY_LIMIT_ENV}, e.g. 4GB", highlight=False)
         sys.exit(2)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
+from hubecon.frames import first_rows
 from hubecon.store.engine import epoch_seconds
 
 AGES = (7, 14, 30, 60, 90, 180, 365)
@@ -27,8 +28,7 @@ MIN_AGE_DAYS = 1.0
 
 def reference_rows(values: ibis.Table, keys: list[str], column: str) -> ibis.Table:
     """Each group's REFERENCE_MODELS highest values of `column` (ties: the lower model id)."""
-    highest_first = ibis.window(group_by=keys, order_by=[ibis.desc(column), ibis.asc("model_id")])
-    return values.filter(ibis.row_number().over(highest_first) < REFERENCE_MODELS)
+    return first_rows(values, REFERENCE_MODELS, group_by=keys, order_by=[ibis.desc(column), ibis.asc("model_id")])
 
 
 def reference_table(top: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
@@ -41,8 +41,7 @@ def scored(values: ibis.Table, reference: pd.DataFrame, keys: list[str], column:
     """`values` with their group's reference_median and reference_n, and adoption = `column` ÷ that median (none where it is 0)."""
     schema = {**{key: values.schema()[key] for key in keys}, "reference_median": "float64", "reference_n": "int64"}
     medians = ibis.memtable(reference[[*keys, "median", "n"]].rename(columns={"median": "reference_median", "n": "reference_n"}), schema=schema)
-    rows = values.left_join(medians, keys)
-    rows = rows.drop(*[f"{key}_right" for key in keys if f"{key}_right" in rows.columns])
+    rows = values.left_join(medians, keys).drop(*[f"{key}_right" for key in keys])
     return rows.mutate(adoption=ibis.cases((rows.reference_median > 0, rows[column] / rows.reference_median), else_=ibis.null("float64")))
 
 
@@ -55,9 +54,7 @@ def adopted(con: ibis.BaseBackend, values: ibis.Table, keys: list[str], column: 
     if model_id is not None:
         wanted = con.execute(rows.filter(rows.model_id == model_id)).sort_values(keys, ignore_index=True)
     else:
-        rows = rows.filter(rows.adoption.notnull())
-        highest_first = ibis.window(group_by=keys[:-1], order_by=[ibis.desc("adoption"), ibis.asc("model_id")])
-        wanted = con.execute(rows.filter(ibis.row_number().over(highest_first) < top))
+        wanted = con.execute(first_rows(rows.filter(rows.adoption.notnull()), top, group_by=keys[:-1], order_by=[ibis.desc("adoption"), ibis.asc("model_id")]))
         wanted = wanted.sort_values([*keys[:-1], "adoption", "model_id"], ascending=[True] * (len(keys) - 1) + [False, True], ignore_index=True)
     return wanted, reference, int(con.execute(values.model_id.nunique()))
 
