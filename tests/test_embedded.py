@@ -147,24 +147,24 @@ def test_info_lists_snapshots_with_totals_and_coverage():
 
 
 def test_the_enrichment_cache_gives_the_computed_facts_and_survives_a_damaged_entry(tmp_path, monkeypatch, embedded):
-    from hubecon.enrich import cache
+    from hubecon import cache
     from hubecon.enrich.facts import enrich
 
     monkeypatch.setenv("HUBECON_CACHE", str(tmp_path))
     computed = enrich(embedded.store)
     ids = list(embedded.store.snapshots()["sha256"])
-    first = cache.cached(ids, lambda: computed)
-    assert first is computed and cache.cache_folder(ids).is_dir()
-    loaded = cache.cached(ids, lambda: pytest.fail("a valid entry must be read, not recomputed"))
+    first = cache.cached_enrichment(ids, lambda: computed)
+    assert first is computed and cache.cache_folder("enrichment", ids).is_dir()
+    loaded = cache.cached_enrichment(ids, lambda: pytest.fail("a valid entry must be read, not recomputed"))
     for column in computed.facts.columns:
         assert (loaded.facts[column].isna() == computed.facts[column].isna()).all(), column
         known = computed.facts[column].notna()
         assert (loaded.facts[column][known].astype(str) == computed.facts[column][known].astype(str)).all(), column
     assert loaded.graph.parents == computed.graph.parents
-    (cache.cache_folder(ids) / "facts.parquet").write_bytes(b"not parquet")
-    assert cache.cached(ids, lambda: computed) is computed
+    (cache.cache_folder("enrichment", ids) / "facts.parquet").write_bytes(b"not parquet")
+    assert cache.cached_enrichment(ids, lambda: computed) is computed
     # Other data (one more snapshot) is another entry, never the cached one.
-    assert cache.cached(ids + ["another"], lambda: computed) is computed
+    assert cache.cached_enrichment(ids + ["another"], lambda: computed) is computed
 
 
 def test_a_stores_enrichment_is_cached_and_a_new_snapshot_makes_a_new_entry(tmp_path, monkeypatch):

@@ -705,3 +705,81 @@ def test_frozen_counters_flag_each_run_of_two_zeros_after_counting_once_at_its_s
     frozen = ibis.duckdb.connect().execute(frozen_counters(ibis.memtable(steps)).order_by("model_key", "step"))
     assert list(zip(frozen["model_key"], frozen["step"])) == [("a/refreezes", 2), ("a/refreezes", 6)]
 
+
+
+# -- the on-disk cache of a history's downloads per period (cache.py) --------------------------------------
+
+
+def rounded(value):
+    """A JSON document with its floats to 12 significant digits."""
+    if isinstance(value, dict):
+        return {key: rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [rounded(item) for item in value]
+    return float(f"{value:.12g}") if isinstance(value, float) else value
+
+
+def history_entries(cache_dir: Path) -> list[Path]:
+    return sorted(cache_dir.glob("history-*"))
+
+
+def test_a_history_is_cached_on_disk_and_the_next_session_reads_it_instead_of_building_it(hub_store, tmp_path, monkeypatch):
+    cache_dir = tmp_path / "cache"
+    monkeypatch.setenv("HUBECON_CACHE", str(cache_dir))
+    store, registry = hub_store["store"], hub_store["registry"]
+    built = rounded(json.loads(to_json(hubecon.open(store, registry=registry).share(period="month"))))
+    entries = history_entries(cache_dir)
+    assert len(entries) == 1 and sorted(path.name for path in entries[0].iterdir()) == ["downloads.parquet", "summary.json"]
+
+    monkeypatch.setattr(hubecon.api.Hubecon, "_history_built", lambda *args, **kwargs: pytest.fail("a cached history must be read, not built"))
+    again = hubecon.open(store, registry=registry)
+    assert rounded(json.loads(to_json(again.share(period="month")))) == built
+    # Another command over the same history reads the same entry.
+    assert json.loads(to_json(again.concentration(period="month")))["rows"]
+    assert history_entries(cache_dir) == entries
+
+
+def test_a_cached_history_gives_what_the_session_builds_when_the_cache_cannot_be_written(hub_store, tmp_path, monkeypatch):
+    store, registry = hub_store["store"], hub_store["registry"]
+    monkeypatch.setenv("HUBECON_CACHE", str(tmp_path / "cache"))
+    calls = [("share", {"period": "month"}), ("share", {"period": "quarter", "cohort": "new", "attribution": "origin"}), ("concentration", {"period": "month"}),
+             ("export_panel", {"level": "model", "period": "month"}), ("trends", {"period": "month"})]
+    first = hubecon.open(store, registry=registry)
+    for method, kwargs in calls:  # writes the entries the next session reads
+        getattr(first, method)(**kwargs)
+    cached_session = hubecon.open(store, registry=registry)
+    cached = [to_json(getattr(cached_session, method)(**kwargs)) for method, kwargs in calls]
+    # A cache folder that is a file cannot be written: the history is built in the session, as on Spark.
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    monkeypatch.setenv("HUBECON_CACHE", str(blocked))
+    built_session = hubecon.open(store, registry=registry)
+    built = [to_json(getattr(built_session, method)(**kwargs)) for method, kwargs in calls]
+    # Equal but for the last digits of sums, whose order the engine's threads decide.
+    assert [rounded(json.loads(document)) for document in built] == [rounded(json.loads(document)) for document in cached]
+
+
+def test_a_window_is_never_cached_and_a_damaged_entry_is_built_again(hub_store, tmp_path, monkeypatch):
+    cache_dir = tmp_path / "cache"
+    monkeypatch.setenv("HUBECON_CACHE", str(cache_dir))
+    store, registry = hub_store["store"], hub_store["registry"]
+    hubecon.open(store, registry=registry).share(since="2025-02-01", until="2025-04-30")
+    assert history_entries(cache_dir) == []
+    expected = rounded(json.loads(to_json(hubecon.open(store, registry=registry).share(period="month"))))
+    (entry,) = history_entries(cache_dir)
+    (entry / "summary.json").write_text("{not json")
+    assert rounded(json.loads(to_json(hubecon.open(store, registry=registry).share(period="month")))) == expected
+    (entry,) = history_entries(cache_dir)
+    assert json.loads((entry / "summary.json").read_text())["periods"]
+
+
+def test_a_cache_entry_is_keyed_by_the_snapshots_the_code_and_the_parameters():
+    from hubecon import cache
+
+    snapshots = ["a sha 2025-01-01 3", "b sha 2025-02-01 3"]
+    folder = cache.cache_folder("history", snapshots, "month", None)
+    assert folder == cache.cache_folder("history", list(reversed(snapshots)), "month", None)
+    assert folder.name.startswith(f"history-{cache.CODE_AND_DATA_DIGEST}-")
+    others = [cache.cache_folder("history", snapshots, "quarter", None), cache.cache_folder("history", snapshots[:1], "month", None),
+              cache.cache_folder("history", snapshots, "month", "series"), cache.cache_folder("enrichment", snapshots)]
+    assert folder not in others and len(set(others)) == len(others)

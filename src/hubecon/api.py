@@ -23,7 +23,7 @@ import pandas as pd
 import platformdirs
 import pyarrow as pa
 
-from hubecon.enrich import cache as enrichment_cache
+from hubecon import cache
 from hubecon.enrich.facts import Enriched, enrich
 from hubecon.enrich.suggest import compare_with_study, namespace_hints, write_override_template
 from hubecon.enrich.registry import INDIVIDUALS, OTHER, TYPES, UNATTRIBUTED, VARIANTS, Registry, country_label, load_registry
@@ -71,7 +71,7 @@ from hubecon.sources.models_table import read_models_table
 from hubecon.sources.series import read_series
 from hubecon.sources.study import read_study
 from hubecon.store.schema import SCOPES
-from hubecon.store.engine import check_engine, register_arrow, unique_name
+from hubecon.store.engine import check_engine, register_arrow, register_parquet, unique_name
 from hubecon.store.store import CATALOGUE, DataDescription, Store, add_snapshots, snapshots_in_window
 
 ROLLING_WINDOW = pd.Timedelta(days=30)
@@ -167,12 +167,18 @@ class Hubecon:
 
     @cached_property
     def enriched(self) -> Enriched:
+        if self._cache_key is None:
+            return enrich(self.store)
+        return cache.cached_enrichment(self._cache_key, lambda: enrich(self.store))
+
+    @cached_property
+    def _cache_key(self) -> list[str] | None:
+        """Each snapshot's id, content hash, time and size: what the on-disk caches key the store's data by (None: not cached)."""
         if self.store.root is None and self.store.description.kind != "embedded":
             # Batches handed to Store.in_memory carry whatever content hash their maker gave: nothing to key a cache on.
-            return enrich(self.store)
+            return None
         catalogue = self._catalogue
-        snapshots = catalogue["snapshot_id"] + " " + catalogue["sha256"].fillna("") + " " + catalogue["taken_at"].astype(str) + " " + catalogue["n_models"].astype(str)
-        return enrichment_cache.cached(list(snapshots), lambda: enrich(self.store))
+        return list(catalogue["snapshot_id"] + " " + catalogue["sha256"].fillna("") + " " + catalogue["taken_at"].astype(str) + " " + catalogue["n_models"].astype(str))
 
     @cached_property
     def _catalogue(self) -> pd.DataFrame:
@@ -324,7 +330,36 @@ class Hubecon:
         return replace(shared, data=copy.deepcopy(shared.data), window=copy.deepcopy(shared.window))
 
     def _history_measured(self, period: str | None, since: str | None, until: str | None, scope: str | None) -> tuple[ibis.Table, "Measured"]:
-        """D(m, W) per period of a history as a table cached in the engine, and what it measures; every command over time reuses it."""
+        """D(m, W) per period of a history, and what it measures; every command over time reuses it.
+
+        The whole history per period (no since/until) is read from the on-disk cache (cache.py), or built
+        and written there, for the next command's process; on DuckDB the engine reads the file in place.
+        A window, or Spark (whose executors may not see the cache folder), builds it in the engine, where it
+        is cached for the session. Returned with what frees it from the engine.
+        """
+        if self._cache_key is not None and since is None and until is None and self.store.engine == "duckdb":
+            # A window is left out: a long-lived dashboard asks for many, each an entry as large as the history.
+            con = self.store.con
+
+            def build(file: Path) -> dict:
+                built, summary = self._history_built(period, since, until, scope)
+                con.to_parquet(built, file)
+                written = register_parquet(con, unique_name("history_written"), [file])
+                return summary | {"estimated": bool(con.execute(written.estimated.any()))}
+
+            found = cache.cached_history(self._cache_key, (period, scope), build)
+            if found is not None:
+                file, summary = found
+                downloads = register_parquet(con, unique_name("history"), [file]).cache()
+                return downloads, self._history_envelope(downloads, summary, period, since, until)
+        built, summary = self._history_built(period, since, until, scope)
+        downloads = built.cache()
+        summary["estimated"] = bool(self.store.con.execute(downloads.estimated.any()))
+        return downloads, self._history_envelope(downloads, summary, period, since, until)
+
+    def _history_built(self, period: str | None, since: str | None, until: str | None, scope: str | None) -> tuple[ibis.Table, dict]:
+        """The expression of D(m, W) per period of a history (period, model_id, downloads, first_year_downloads,
+        estimated), and a summary of it for the envelope: scope, as_of, note, periods, shortened."""
         observations = self._history_observations(scope, since, until)
         # The facts' creation dates are the `models` table's (enrich/facts.py): one join gives the steps both.
         windows = period_downloads(observations, self._keyed_facts, self._catalogue, period=period, since=since, until=until, scope=scope)
@@ -340,26 +375,36 @@ class Hubecon:
         if not period:
             labels = labels.assign(period=None)
         per_period = summed.join(ibis.memtable(labels.astype({"period": "string"})), "period_index")
-        downloads = self.store.model_ids_of(per_period.select("period", "model_key", "downloads", "first_year_downloads", "estimated")).cache()
+        built = self.store.model_ids_of(per_period.select("period", "model_key", "downloads", "first_year_downloads", "estimated"))
         latest = self._catalogue.set_index("snapshot_id").loc[windows.periods["snapshots"].iloc[-1][-1]]
-        estimated = bool(self.store.con.execute(downloads.estimated.any()))
-        data = {
-            "source": self.store.description.location,
+        summary = {
             "scope": windows.scope,
             "as_of": plain(latest["taken_at"]),
+            "note": windows.describe()["note"] + ("; the window was shortened: no snapshot at or before its start" if windows.shortened else ""),
+            "periods": plain(windows.periods[["period", "period_start", "period_end"]]),
+            "shortened": windows.shortened,
+        }
+        return built, summary
+
+    def _history_envelope(self, downloads: ibis.Table, summary: dict, period: str | None, since: str | None, until: str | None) -> "Measured":
+        estimated = summary["estimated"]
+        data = {
+            "source": self.store.description.location,
+            "scope": summary["scope"],
+            "as_of": summary["as_of"],
             "measure": "downloads per observation window: differences of all-time counts" + (" (some estimated from 30-day counts)" if estimated else ""),
             "synthetic": self.synthetic,
-            "note": windows.describe()["note"] + ("; the window was shortened: no snapshot at or before its start" if windows.shortened else ""),
+            "note": summary["note"],
         }
         window = {
-            "periods": plain(windows.periods[["period", "period_start", "period_end"]]),
+            "periods": summary["periods"],
             "period": period or "one window",
             "since": since,
             "until": until,
-            "shortened": windows.shortened,
+            "shortened": summary["shortened"],
             "estimated": estimated,
         }
-        return downloads, Measured(downloads.drop("estimated"), data, window, None)
+        return Measured(downloads.drop("estimated"), data, window, None)
 
     def share(
         self,

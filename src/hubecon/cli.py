@@ -24,7 +24,7 @@ from hubecon.store.engine import MEMORY_LIMIT_ENV, default_memory_limit
 app = typer.Typer(
     help="Who holds power in the open-model economy: download shares, lineage and registry coverage from Hugging Face Hub data. "
     "Environment: HUBECON_STORE, HUBECON_REGISTRY (as the options below), HUBECON_MEMORY_LIMIT (memory the DuckDB engine holds "
-    "before spilling to disk, e.g. 2GB; default an eighth of the RAM or of a container's limit), HUBECON_CACHE (the enrichment cache folder).",
+    "before spilling to disk, e.g. 2GB; default an eighth of the RAM or of a container's limit), HUBECON_CACHE (the folder of the cached enrichments and histories).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
