@@ -22,6 +22,8 @@ import ibis
 import pandas as pd
 import platformdirs
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from hubecon import cache
 from hubecon.enrich.facts import Enriched, enrich
@@ -333,9 +335,8 @@ class Hubecon:
         """D(m, W) per period of a history, and what it measures; every command over time reuses it.
 
         The whole history per period (no since/until) is read from the on-disk cache (cache.py), or built
-        and written there, for the next command's process; on DuckDB the engine reads the file in place.
-        A window, or Spark (whose executors may not see the cache folder), builds it in the engine, where it
-        is cached for the session. Returned with what frees it from the engine.
+        and written there for the next command's process; on DuckDB only, as Spark's executors may not see
+        the cache folder. Either way the table is held in the engine for the session.
         """
         if self._cache_key is not None and since is None and until is None and self.store.engine == "duckdb":
             # A window is left out: a long-lived dashboard asks for many, each an entry as large as the history.
@@ -344,8 +345,7 @@ class Hubecon:
             def build(file: Path) -> dict:
                 built, summary = self._history_built(period, since, until, scope)
                 con.to_parquet(built, file)
-                written = register_parquet(con, unique_name("history_written"), [file])
-                return summary | {"estimated": bool(con.execute(written.estimated.any()))}
+                return summary | {"estimated": bool(pc.any(pq.read_table(file, columns=["estimated"])["estimated"]).as_py())}
 
             found = cache.cached_history(self._cache_key, (period, scope), build)
             if found is not None:
