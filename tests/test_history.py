@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -766,11 +767,65 @@ def test_a_window_is_never_cached_and_a_damaged_entry_is_built_again(hub_store, 
     hubecon.open(store, registry=registry).share(since="2025-02-01", until="2025-04-30")
     assert history_entries(cache_dir) == []
     expected = rounded(json.loads(to_json(hubecon.open(store, registry=registry).share(period="month"))))
-    (entry,) = history_entries(cache_dir)
-    (entry / "summary.json").write_text("{not json")
-    assert rounded(json.loads(to_json(hubecon.open(store, registry=registry).share(period="month")))) == expected
-    (entry,) = history_entries(cache_dir)
-    assert json.loads((entry / "summary.json").read_text())["periods"]
+    for damaged, garbage in (("summary.json", "{not json"), ("downloads.parquet", "not parquet")):
+        (entry,) = history_entries(cache_dir)
+        (entry / damaged).write_text(garbage)
+        assert rounded(json.loads(to_json(hubecon.open(store, registry=registry).share(period="month")))) == expected, damaged
+        (entry,) = history_entries(cache_dir)
+        assert json.loads((entry / "summary.json").read_text())["periods"]
+        assert pd.read_parquet(entry / "downloads.parquet")["downloads"].sum() > 0
+
+
+def test_stores_of_the_same_files_under_other_scopes_never_share_a_cached_history(hub_store, tmp_path, monkeypatch):
+    # The same hub-stats files, the last one imported as `filtered`: the full history then ends a month earlier.
+    monkeypatch.setenv("HUBECON_CACHE", str(tmp_path / "cache"))
+    files = sorted((hub_store["store"].parent / "files").glob("*.parquet"))
+    other = tmp_path / "other"
+    hubecon.open(other, create=True).import_hub_stats(files[:-1])
+    hubecon.open(other).import_hub_stats(files[-1:], scope="filtered")
+    hubecon.open(hub_store["store"], registry=hub_store["registry"]).share(period="month")  # the all-full store's entry
+    cached = json.loads(to_json(hubecon.open(other, registry=hub_store["registry"]).share(period="month")))
+    monkeypatch.setenv("HUBECON_CACHE", str(tmp_path / "another-cache"))
+    built = json.loads(to_json(hubecon.open(other, registry=hub_store["registry"]).share(period="month")))
+    assert rounded(cached) == rounded(built)
+    assert [period["period"] for period in cached["window"]["periods"]] == ["2025-02", "2025-03", "2025-04"]
+
+
+def test_a_full_disk_while_writing_a_history_leaves_the_command_working_and_no_entry(hub_store, tmp_path, monkeypatch):
+    import duckdb
+
+    cache_dir = tmp_path / "cache"
+    monkeypatch.setenv("HUBECON_CACHE", str(cache_dir))
+    expected = rounded(json.loads(to_json(hubecon.open(hub_store["store"], registry=hub_store["registry"]).share(period="month"))))
+    for entry in history_entries(cache_dir):
+        shutil.rmtree(entry)
+
+    def no_space(*args, **kwargs):
+        raise duckdb.IOException("Could not write file: No space left on device")
+
+    session = hubecon.open(hub_store["store"], registry=hub_store["registry"])
+    monkeypatch.setattr(session.store.con, "to_parquet", no_space)
+    assert rounded(json.loads(to_json(session.share(period="month")))) == expected
+    assert history_entries(cache_dir) == [] and not list(cache_dir.glob(".history-*"))
+
+
+def test_pruning_removes_only_old_cache_entries():
+    import os
+    import tempfile
+    import time
+
+    from hubecon import cache
+
+    root = Path(tempfile.mkdtemp())
+    old = time.time() - (cache.UNUSED_DAYS + 5) * 86400
+    names = {"stale": f"history-{'a' * 20}-{'b' * 20}", "stale staging": f".enrichment-{'a' * 20}-{'c' * 20}.{'d' * 32}",
+             "fresh": f"history-{'a' * 20}-{'e' * 20}", "someone else's": "my-history-notes"}
+    for name in names.values():
+        (root / name).mkdir()
+        if name != names["fresh"]:
+            os.utime(root / name, (old, old))
+    cache.prune(root)
+    assert sorted(path.name for path in root.iterdir()) == sorted([names["fresh"], names["someone else's"]])
 
 
 def test_a_cache_entry_is_keyed_by_the_snapshots_the_code_and_the_parameters():

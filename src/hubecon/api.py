@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
+import duckdb
 import ibis
 import pandas as pd
 import platformdirs
@@ -72,7 +73,7 @@ from hubecon.sources.hub_stats import read_hub_stats
 from hubecon.sources.models_table import read_models_table
 from hubecon.sources.series import read_series
 from hubecon.sources.study import read_study
-from hubecon.store.schema import SCOPES
+from hubecon.store.schema import SCOPES, SNAPSHOTS
 from hubecon.store.engine import check_engine, register_arrow, register_parquet, unique_name
 from hubecon.store.store import CATALOGUE, DataDescription, Store, add_snapshots, snapshots_in_window
 
@@ -175,12 +176,12 @@ class Hubecon:
 
     @cached_property
     def _cache_key(self) -> list[str] | None:
-        """Each snapshot's id, content hash, time and size: what the on-disk caches key the store's data by (None: not cached)."""
+        """Each snapshot's catalogue row: what the on-disk caches key the store's data by (None: not cached)."""
         if self.store.root is None and self.store.description.kind != "embedded":
             # Batches handed to Store.in_memory carry whatever content hash their maker gave: nothing to key a cache on.
             return None
-        catalogue = self._catalogue
-        return list(catalogue["snapshot_id"] + " " + catalogue["sha256"].fillna("") + " " + catalogue["taken_at"].astype(str) + " " + catalogue["n_models"].astype(str))
+        # The whole catalogue row: a history's snapshots are chosen by their scope and source too (History.of).
+        return ["\t".join(str(row[column]) for column in SNAPSHOTS.names) for row in self._catalogue.to_dict("records")]
 
     @cached_property
     def _catalogue(self) -> pd.DataFrame:
@@ -344,14 +345,24 @@ class Hubecon:
 
             def build(file: Path) -> dict:
                 built, summary = self._history_built(period, since, until, scope)
-                con.to_parquet(built, file)
+                try:
+                    con.to_parquet(built, file)
+                except duckdb.IOException as exc:  # a full disk: the cache cannot hold the entry
+                    raise OSError(str(exc)) from exc
                 return summary | {"estimated": bool(pc.any(pq.read_table(file, columns=["estimated"])["estimated"]).as_py())}
 
             found = cache.cached_history(self._cache_key, (period, scope), build)
             if found is not None:
                 file, summary = found
-                downloads = register_parquet(con, unique_name("history"), [file]).cache()
-                return downloads, self._history_envelope(downloads, summary, period, since, until)
+                name = unique_name("history")
+                try:
+                    downloads = register_parquet(con, name, [file]).cache()
+                except duckdb.Error:
+                    # Damaged inside, past the footer load_history reads: made again by the next session.
+                    cache.discard_damaged(file.parent)
+                else:
+                    con.drop_view(name)  # the rows are in the cached table
+                    return downloads, self._history_envelope(downloads, summary, period, since, until)
         built, summary = self._history_built(period, since, until, scope)
         downloads = built.cache()
         summary["estimated"] = bool(self.store.con.execute(downloads.estimated.any()))

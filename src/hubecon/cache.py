@@ -7,8 +7,9 @@
 
 Both depend only on the snapshots and on hubecon's own code and data files (a
 history also on its period and scope); an entry's key hashes each snapshot's
-id, content hash, time and size, the code and data, and those parameters, so
-a new snapshot or a new version makes a new entry. The caches live in the user
+catalogue row (id, time, source, scope, parameters, size, content hash: the
+scope and source decide which snapshots form a history), the code and data,
+and those parameters, so a new snapshot or a new version makes a new entry. The caches live in the user
 cache dir (or HUBECON_CACHE) and are only accelerators: a missing, partial or
 unreadable entry is recomputed. An entry is written under a temporary name and
 renamed into place, so a reader never sees half of one. Entries unused for
@@ -20,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -29,6 +31,8 @@ from pathlib import Path
 
 import pandas as pd
 import platformdirs
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from hubecon.enrich.facts import Enriched
 from hubecon.enrich.lineage import LineageGraph
@@ -37,6 +41,7 @@ PACKAGE = Path(str(files("hubecon")))
 KINDS = ("enrichment", "history")
 ENRICHMENT_TABLES = ("facts", "credit", "edges", "dropped")
 HISTORY_DOWNLOADS, HISTORY_SUMMARY = "downloads.parquet", "summary.json"
+HISTORY_COLUMNS = {"period", "model_id", "downloads", "first_year_downloads", "estimated"}
 UNUSED_DAYS = 30
 
 
@@ -60,7 +65,7 @@ def cache_root() -> Path:
 
 
 def cache_folder(kind: str, snapshots: list[str], *parameters) -> Path:
-    """The entry of one kind for data made of `snapshots` (each named by its id, content hash, time and size)."""
+    """The entry of one kind for data made of `snapshots` (each named by its catalogue row)."""
     key = "\n".join(sorted(snapshots)) + "\n" + json.dumps(parameters)
     return cache_root() / f"{kind}-{CODE_AND_DATA_DIGEST}-{hashlib.sha256(key.encode()).hexdigest()[:20]}"
 
@@ -72,6 +77,10 @@ def publish(folder: Path, write: Callable[[Path], None]) -> bool:
     try:
         staging.mkdir(parents=True)
         write(staging)
+        # On disk before the rename, so a power cut cannot leave a listed entry with half a file.
+        for file in staging.iterdir():
+            with open(file, "rb") as handle:
+                os.fsync(handle.fileno())
         os.replace(staging, folder)
         return True
     except OSError:
@@ -86,16 +95,31 @@ def discard_damaged(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def touch(folder: Path) -> None:
+    """Mark an entry as used (prune keeps it); a read-only cache, or an entry just pruned, is left as it is."""
+    try:
+        os.utime(folder)
+    except OSError:
+        pass
+
+
+# An entry's folder, or the staging folder it is written in; nothing else in the cache folder is ever removed.
+ENTRY_NAME = re.compile(rf"\.?(?:{'|'.join(KINDS)})-[0-9a-f]{{20}}-[0-9a-f]{{20}}(?:\.[0-9a-f]{{32}})?")
+
+
 def prune(root: Path) -> None:
     """Drop the entries no command has used for UNUSED_DAYS (a read touches its entry), and staging folders as old."""
     oldest_kept = time.time() - UNUSED_DAYS * 86400
-    for kind in KINDS:
-        for entry in root.glob(f"*{kind}-*"):
-            try:
-                if entry.stat().st_mtime < oldest_kept:
-                    shutil.rmtree(entry, ignore_errors=True)
-            except OSError:
-                pass
+    try:
+        entries = [entry for entry in root.iterdir() if ENTRY_NAME.fullmatch(entry.name)]
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.stat().st_mtime < oldest_kept:
+                shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            pass
 
 
 # -- the enrichment ---------------------------------------------------------------------------------------
@@ -127,11 +151,13 @@ def write_enrichment(folder: Path, enriched: Enriched) -> None:
 
 def cached_enrichment(snapshots: list[str], compute: Callable[[], Enriched]) -> Enriched:
     folder = cache_folder("enrichment", snapshots)
+    there = folder.is_dir()
     found = load_enrichment(folder)
     if found is not None:
-        os.utime(folder)
+        touch(folder)
         return found
-    discard_damaged(folder)
+    if there:
+        discard_damaged(folder)
     enriched = compute()
     publish(folder, lambda staging: write_enrichment(staging, enriched))
     prune(folder.parent)
@@ -142,13 +168,14 @@ def cached_enrichment(snapshots: list[str], compute: Callable[[], Enriched]) -> 
 
 
 def load_history(folder: Path) -> tuple[Path, dict] | None:
-    """An entry's downloads file and summary; None if either is missing or unreadable."""
+    """An entry's downloads file and summary; None if either is missing or unreadable (the file's footer is read)."""
+    downloads = folder / HISTORY_DOWNLOADS
     try:
         summary = json.loads((folder / HISTORY_SUMMARY).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        columns = set(pq.read_schema(downloads).names)
+    except (OSError, ValueError, pa.ArrowException):
         return None
-    downloads = folder / HISTORY_DOWNLOADS
-    return (downloads, summary) if isinstance(summary, dict) and downloads.is_file() else None
+    return (downloads, summary) if isinstance(summary, dict) and HISTORY_COLUMNS <= columns else None
 
 
 def cached_history(snapshots: list[str], parameters: tuple, build: Callable[[Path], dict]) -> tuple[Path, dict] | None:
@@ -159,11 +186,13 @@ def cached_history(snapshots: list[str], parameters: tuple, build: Callable[[Pat
     the history in the session).
     """
     folder = cache_folder("history", snapshots, *parameters)
+    there = folder.is_dir()
     found = load_history(folder)
     if found is not None:
-        os.utime(folder)
+        touch(folder)
         return found
-    discard_damaged(folder)
+    if there:
+        discard_damaged(folder)
 
     def write(staging: Path) -> None:
         summary = build(staging / HISTORY_DOWNLOADS)
