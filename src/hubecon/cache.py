@@ -26,6 +26,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
+from typing import TypeVar
 from importlib.resources import files
 from pathlib import Path
 
@@ -43,6 +44,7 @@ ENRICHMENT_TABLES = ("facts", "credit", "edges", "dropped")
 HISTORY_DOWNLOADS, HISTORY_SUMMARY = "downloads.parquet", "summary.json"
 HISTORY_COLUMNS = {"period", "model_id", "downloads", "first_year_downloads", "estimated"}
 UNUSED_DAYS = 30
+T = TypeVar("T")
 
 
 def code_and_data_digest() -> str:
@@ -103,6 +105,17 @@ def touch(folder: Path) -> None:
         pass
 
 
+def read_entry(folder: Path, load: Callable[[Path], T | None]) -> T | None:
+    """An entry read back by `load`, marked as used; None if there is none or it is damaged (then removed)."""
+    there = folder.is_dir()
+    found = load(folder)
+    if found is not None:
+        touch(folder)
+    elif there:
+        discard_damaged(folder)
+    return found
+
+
 # An entry's folder, or the staging folder it is written in; nothing else in the cache folder is ever removed.
 ENTRY_NAME = re.compile(rf"\.?(?:{'|'.join(KINDS)})-[0-9a-f]{{20}}-[0-9a-f]{{20}}(?:\.[0-9a-f]{{32}})?")
 
@@ -151,13 +164,9 @@ def write_enrichment(folder: Path, enriched: Enriched) -> None:
 
 def cached_enrichment(snapshots: list[str], compute: Callable[[], Enriched]) -> Enriched:
     folder = cache_folder("enrichment", snapshots)
-    there = folder.is_dir()
-    found = load_enrichment(folder)
+    found = read_entry(folder, load_enrichment)
     if found is not None:
-        touch(folder)
         return found
-    if there:
-        discard_damaged(folder)
     enriched = compute()
     publish(folder, lambda staging: write_enrichment(staging, enriched))
     prune(folder.parent)
@@ -186,13 +195,9 @@ def cached_history(snapshots: list[str], parameters: tuple, build: Callable[[Pat
     the history in the session).
     """
     folder = cache_folder("history", snapshots, *parameters)
-    there = folder.is_dir()
-    found = load_history(folder)
+    found = read_entry(folder, load_history)
     if found is not None:
-        touch(folder)
         return found
-    if there:
-        discard_damaged(folder)
 
     def write(staging: Path) -> None:
         summary = build(staging / HISTORY_DOWNLOADS)
