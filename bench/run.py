@@ -358,7 +358,7 @@ def repeat(kind: str, target: Path, runs: int, before: Callable[[], None] = lamb
 
 def forget_histories(cache: Path) -> None:
     """Remove the histories cached on disk, so the next child builds its own (the enrichment stays cached)."""
-    for entry in cache.glob("*history-*"):
+    for entry in [*cache.glob("history-*"), *cache.glob(".history-*")]:
         shutil.rmtree(entry, ignore_errors=True)
 
 

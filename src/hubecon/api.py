@@ -23,8 +23,6 @@ import ibis
 import pandas as pd
 import platformdirs
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from hubecon import cache
 from hubecon.enrich.facts import Enriched, enrich
@@ -349,7 +347,7 @@ class Hubecon:
                     con.to_parquet(built, file)
                 except duckdb.IOException as exc:  # a full disk: the cache cannot hold the entry
                     raise OSError(str(exc)) from exc
-                return summary | {"estimated": bool(pc.any(pq.read_table(file, columns=["estimated"])["estimated"]).as_py())}
+                return summary
 
             found = cache.cached_history(self._cache_key, (period, scope), build)
             if found is not None:
@@ -365,7 +363,6 @@ class Hubecon:
                     return downloads, self._history_envelope(downloads, summary, period, since, until)
         built, summary = self._history_built(period, since, until, scope)
         downloads = built.cache()
-        summary["estimated"] = bool(self.store.con.execute(downloads.estimated.any()))
         return downloads, self._history_envelope(downloads, summary, period, since, until)
 
     def _history_built(self, period: str | None, since: str | None, until: str | None, scope: str | None) -> tuple[ibis.Table, dict]:
@@ -398,7 +395,8 @@ class Hubecon:
         return built, summary
 
     def _history_envelope(self, downloads: ibis.Table, summary: dict, period: str | None, since: str | None, until: str | None) -> "Measured":
-        estimated = summary["estimated"]
+        """The history's table (held in the engine) with its envelope blocks, from its summary (_history_built)."""
+        estimated = bool(self.store.con.execute(downloads.estimated.any()))
         data = {
             "source": self.store.description.location,
             "scope": summary["scope"],
